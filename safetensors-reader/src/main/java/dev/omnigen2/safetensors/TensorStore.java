@@ -1,0 +1,26 @@
+package dev.omnigen2.safetensors;
+
+import dev.omnigen2.runtime.Tensor;
+
+import java.util.Map;
+import java.util.Set;
+
+/** Named tensors backed by one safetensors file or a sharded checkpoint folder. */
+public interface TensorStore extends AutoCloseable {
+    /** Tensor names in a stable order (header order, shard by shard). */
+    Set<String> names();
+
+    boolean contains(String name);
+
+    /** A zero-copy view of the named tensor in its stored dtype; throws naming the file when absent. */
+    Tensor tensor(String name);
+
+    /** The {@code __metadata__} string map (merged over shards), possibly empty. */
+    Map<String, String> metadata();
+
+    /** Where the tensors come from (file or folder), for messages. */
+    String source();
+
+    @Override
+    void close();
+}
