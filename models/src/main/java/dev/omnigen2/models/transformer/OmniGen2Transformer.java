@@ -136,6 +136,18 @@ public final class OmniGen2Transformer implements AutoCloseable {
     @Override
     public void close() { store.close(); }
 
+    // package-private access to the blocks, for block-by-block tests
+    TimestepEmbedding timestepEmbedding() { return timestepEmbedding; }
+    CaptionEmbedder captionEmbedder() { return captionEmbedder; }
+    Dense xEmbedder() { return xEmbedder; }
+    Dense refImagePatchEmbedder() { return refImagePatchEmbedder; }
+    List<TransformerBlock> contextRefiner() { return contextRefiner; }
+    List<TransformerBlock> noiseRefiner() { return noiseRefiner; }
+    List<TransformerBlock> refImageRefiner() { return refImageRefiner; }
+    List<TransformerBlock> layers() { return layers; }
+    OutputNorm normOut() { return normOut; }
+    Workspace workspace() { return workspace; }
+
     /** The flow velocity [B, C_out, H, W]. */
     public Tensor forward(Input input) { return forward(input, null); }
 
