@@ -1,0 +1,46 @@
+package dev.omnigen2.models.transformer;
+
+import dev.omnigen2.models.Weights;
+import dev.omnigen2.runtime.Activations;
+import dev.omnigen2.runtime.Linear;
+import dev.omnigen2.runtime.Tensor;
+
+/**
+ * The SwiGLU feed-forward ({@code feed_forward.*}, no biases): linear_2(SiLU(linear_1(h)) · linear_3(h)).
+ * Runs over chunks of tokens so the two [tokens, inner] intermediates stay small at 4k-token sequences.
+ */
+final class FeedForward {
+    private static final int TOKEN_CHUNK = 1024;
+
+    private final Tensor linear1, linear2, linear3;
+    private final int inner;
+
+    private FeedForward(Tensor linear1, Tensor linear2, Tensor linear3) {
+        this.linear1 = linear1;
+        this.linear2 = linear2;
+        this.linear3 = linear3;
+        this.inner = linear1.size(0);
+    }
+
+    static FeedForward bind(Weights w, OmniGen2TransformerConfig c) {
+        int d = c.hiddenSize(), inner = c.ffnInnerDim();
+        return new FeedForward(w.get("linear_1.weight", inner, d), w.get("linear_2.weight", d, inner),
+                w.get("linear_3.weight", inner, d));
+    }
+
+    /** h [T, D] → out [T, D] (a workspace buffer). */
+    Tensor forward(Tensor h, Workspace ws) {
+        int t = h.size(0);
+        Tensor out = ws.f32("ffn.out", t, linear2.size(0));
+        for (int start = 0; start < t; start += TOKEN_CHUNK) {
+            int n = Math.min(TOKEN_CHUNK, t - start);
+            Tensor gate = ws.f32("ffn.gate", n, inner), up = ws.f32("ffn.up", n, inner);
+            Tensor x = h.slice0(start, n);
+            Linear.forward(x, linear1, null, gate);
+            Linear.forward(x, linear3, null, up);
+            Activations.swiglu(gate, up, gate);
+            Linear.forward(gate, linear2, null, out.slice0(start, n));
+        }
+        return out;
+    }
+}
