@@ -19,12 +19,14 @@ import java.util.function.UnaryOperator;
  * }</pre>
  * <ul>
  *   <li>{@code hidden} is the tensor entering the first layer; the returned tensor takes the place of
- *       the last layer's output (same shape). The hook never modifies {@code hidden} and does not
- *       keep it beyond the call; the model must not modify the returned tensor in place if it is
- *       the one passed in (implementations return a fresh tensor whenever they compute one).</li>
+ *       the last layer's output (same shape, F32). The hook never modifies {@code hidden} or the
+ *       stack's output and keeps no reference to either (it copies what it needs), so the model may
+ *       reuse those buffers afterwards. The returned tensor is either the stack's output or a new
+ *       tensor the model owns.</li>
  *   <li>{@code modulatedInput} must compute the first layer's modulated, normalised input
- *       (OmniGen2: {@code layers[0].norm1(hidden, temb)[0]}) without side effects; it is called at
- *       most once, and only by caches that need it (TeaCache).</li>
+ *       (OmniGen2: {@code layers[0].norm1(hidden, temb)[0]}, over the same tokens as {@code hidden})
+ *       without side effects, into a new tensor: the hook keeps it until the next step. It is called
+ *       at most once, and only by caches that need it (TeaCache).</li>
  *   <li>{@code layers} runs the whole stack on its argument and returns the output; the hook calls it
  *       at most once. When the cache decides to skip, it is not called at all.</li>
  * </ul>

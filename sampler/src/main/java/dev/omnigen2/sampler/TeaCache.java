@@ -74,17 +74,11 @@ public final class TeaCache implements StepCache {
         s.previousModulated = modulated;
         if (!compute && java.util.Arrays.equals(s.previousResidual.shape(), hidden.shape())) {
             skipped++;
-            Tensor out = Tensor.zeros(hidden.shape());
-            long n = hidden.numel();
-            for (long k = 0; k < n; k++) out.setFloat(k, hidden.getFloat(k) + s.previousResidual.getFloat(k));
-            return out;
+            return Elementwise.add(hidden, s.previousResidual);
         }
         computed++;
         Tensor out = layers.apply(hidden);
-        Tensor residual = Tensor.zeros(out.shape());
-        long n = out.numel();
-        for (long k = 0; k < n; k++) residual.setFloat(k, out.getFloat(k) - hidden.getFloat(k));
-        s.previousResidual = residual;
+        s.previousResidual = Elementwise.subtract(out, hidden);
         return out;
     }
 
@@ -92,14 +86,7 @@ public final class TeaCache implements StepCache {
     static double relativeL1(Tensor a, Tensor b) {
         if (a.numel() != b.numel())
             throw new IllegalArgumentException("modulated input changed size: " + a + " vs " + b);
-        double diff = 0, base = 0;
-        long n = a.numel();
-        for (long k = 0; k < n; k++) {
-            float y = b.getFloat(k);
-            diff += Math.abs(a.getFloat(k) - y);
-            base += Math.abs(y);
-        }
-        return diff / base;
+        return Elementwise.relativeL1(a, b);
     }
 
     /** Upstream's {@code np.poly1d(coefficients)(x)}. */

@@ -26,7 +26,9 @@ public interface VelocityModel {
      * The velocities of several passes at the same latents and time, in the order of {@code passes}.
      * The default evaluates them one after another; a model that runs faster on a batch (one forward
      * over all passes, padded to the longest sequence) overrides this. Results must equal those of
-     * separate {@link #velocity} calls up to float rounding.
+     * separate {@link #velocity} calls up to float rounding. Each pass keeps its own hook: with a
+     * step cache active, a batching model still hands every pass's rows to that pass's hook (it may
+     * batch the work before and after the layer stack).
      */
     default List<Tensor> velocities(Tensor latents, float t, List<Pass> passes, List<LayerCache> caches) {
         if (passes.size() != caches.size())
