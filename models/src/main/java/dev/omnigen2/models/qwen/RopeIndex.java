@@ -54,8 +54,12 @@ public final class RopeIndex {
             int[] tokens = new int[n];
             for (int i = 0; i < n; i++) tokens[i] = ids[b][slots.get(i)];
             int images = 0;
-            for (int i = 0; i + 1 < n; i++)
-                if (tokens[i] == config.visionStartTokenId() && tokens[i + 1] == config.imageTokenId()) images++;
+            for (int i = 0; i + 1 < n; i++) {
+                if (tokens[i] != config.visionStartTokenId()) continue;
+                if (tokens[i + 1] == config.imageTokenId()) images++;
+                else if (tokens[i + 1] == config.videoTokenId())
+                    throw new UnsupportedOperationException("row " + b + ": video input (token " + config.videoTokenId() + ") is not supported");
+            }
             int[][] out = new int[3][n];
             int filled = 0, start = 0, max = -1;
             for (int img = 0; img < images; img++) {
