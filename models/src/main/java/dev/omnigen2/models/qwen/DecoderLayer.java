@@ -1,8 +1,11 @@
 package dev.omnigen2.models.qwen;
 
 import dev.omnigen2.models.Weights;
+import dev.omnigen2.runtime.DType;
 import dev.omnigen2.runtime.Norms;
 import dev.omnigen2.runtime.Tensor;
+
+import java.lang.foreign.MemorySegment;
 
 /** One pre-norm decoder layer: x + attn(rmsnorm(x)), then x + mlp(rmsnorm(x)). */
 final class DecoderLayer {
@@ -28,7 +31,12 @@ final class DecoderLayer {
         addInPlace(x, mlp.forward(Norms.rmsNorm(x, postAttentionNorm, eps)));
     }
 
+    /** x += y for F32 tensors of equal size (the residual connection). */
     static void addInPlace(Tensor x, Tensor y) {
-        for (long i = 0, n = x.numel(); i < n; i++) x.setFloat(i, x.getFloat(i) + y.getFloat(i));
+        if (x.dtype() != DType.F32 || y.dtype() != DType.F32 || x.numel() != y.numel())
+            throw new IllegalArgumentException("residual add of " + x + " and " + y);
+        MemorySegment a = x.data(), b = y.data();
+        for (long i = 0, n = x.numel(); i < n; i++)
+            a.setAtIndex(Tensor.F32, i, a.getAtIndex(Tensor.F32, i) + b.getAtIndex(Tensor.F32, i));
     }
 }
