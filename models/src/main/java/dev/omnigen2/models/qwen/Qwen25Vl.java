@@ -76,6 +76,25 @@ public final class Qwen25Vl implements AutoCloseable {
         return encode(ids, mask, pixelValues, grids, null);
     }
 
+    /**
+     * Upstream's {@code hidden_states[-2]} (OmniGen2's {@code use_text_encoder_penultimate_layer_feats}): the raw
+     * output of the second-to-last layer (before any norm), or the input embeddings for a one-layer model; [B, L, D].
+     */
+    public Tensor encodePenultimate(int[][] ids, int[][] mask, Tensor pixelValues, int[][] grids) {
+        List<List<Tensor>> layers = new ArrayList<>();
+        encode(ids, mask, pixelValues, grids, layers);
+        int n = config.numLayers(), len = ids[0].length, d = config.hiddenSize();
+        Tensor out = Tensor.zeros(ids.length, len, d);
+        Tensor imageEmbeds = n >= 2 || pixelValues == null ? null : vision.forward(pixelValues, grids);
+        int imageRow = 0;
+        for (int b = 0; b < ids.length; b++) {
+            Tensor row = n >= 2 ? layers.get(b).get(n - 2) : inputsEmbeds(ids[b], imageEmbeds, imageRow);
+            imageRow += count(ids[b], config.imageTokenId());
+            MemorySegment.copy(row.data(), 0, out.data(), (long) b * len * d * Float.BYTES, (long) len * d * Float.BYTES);
+        }
+        return out;
+    }
+
     Encoded encode(int[][] ids, int[][] mask, Tensor pixelValues, int[][] grids, List<List<Tensor>> layerOutputs) {
         int batch = ids.length, len = ids[0].length, d = config.hiddenSize();
         for (int[] row : ids) if (row.length != len) throw new IllegalArgumentException("input ids rows must have equal length " + len);

@@ -101,6 +101,9 @@ class Qwen25VlGoldenTest {
             check(c + " hidden_after_layer" + l, stack(perRow), t(c + "/hidden_after_layer" + l), inter);
         }
         check(c + " hidden_final_norm", enc.hidden(), t(c + "/hidden_final_norm"), outTol);
+        int n = model.config().numLayers();
+        check(c + " penultimate (hidden_states[-2])", model.encodePenultimate(ids, mask, null, null),
+                t(c + (n >= 2 ? "/hidden_after_layer" + (n - 2) : "/hidden_embed")), inter);
         assertThat(enc.ropeDeltas()).containsExactly(ints(t(c + "/rope_deltas")));
 
         int b = ids.length, len = ids[0].length, d = model.config().hiddenSize();
