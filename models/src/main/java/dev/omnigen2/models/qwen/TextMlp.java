@@ -1,0 +1,24 @@
+package dev.omnigen2.models.qwen;
+
+import dev.omnigen2.models.Weights;
+import dev.omnigen2.runtime.Activations;
+import dev.omnigen2.runtime.Linear;
+import dev.omnigen2.runtime.Tensor;
+
+/** The decoder's SwiGLU feed-forward: down(silu(gate(x)) · up(x)), no biases. */
+final class TextMlp {
+    private final Tensor gate, up, down;
+
+    TextMlp(Weights w, Qwen25VlConfig c) {
+        gate = w.get("gate_proj.weight", c.intermediateSize(), c.hiddenSize());
+        up = w.get("up_proj.weight", c.intermediateSize(), c.hiddenSize());
+        down = w.get("down_proj.weight", c.hiddenSize(), c.intermediateSize());
+    }
+
+    Tensor forward(Tensor x) {
+        Tensor g = Linear.forward(x, gate, null);
+        Tensor u = Linear.forward(x, up, null);
+        Activations.swiglu(g, u, g);
+        return Linear.forward(g, down, null);
+    }
+}
