@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.omnigen2.models.pipeline.PngFiles;
-import dev.omnigen2.models.pipeline.RgbImage;
+import dev.omnigen2.models.image.RgbImage;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package dev.omnigen2.models.pipeline;
 
+import dev.omnigen2.models.image.RgbImage;
 import dev.omnigen2.runtime.Tensor;
 
 /**

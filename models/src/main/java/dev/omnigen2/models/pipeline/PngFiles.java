@@ -1,5 +1,6 @@
 package dev.omnigen2.models.pipeline;
 
+import dev.omnigen2.models.image.RgbImage;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageTypeSpecifier;
@@ -94,9 +95,5 @@ public final class PngFiles {
         return out;
     }
 
-    public static RgbImage read(Path file) throws IOException {
-        BufferedImage img = ImageIO.read(file.toFile());
-        if (img == null) throw new IOException(file + ": not a PNG, JPEG or other image format ImageIO can read");
-        return RgbImage.of(img);
-    }
+    public static RgbImage read(Path file) { return dev.omnigen2.models.image.ImageLoader.load(file); }
 }

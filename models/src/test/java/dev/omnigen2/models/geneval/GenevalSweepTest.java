@@ -1,6 +1,6 @@
 package dev.omnigen2.models.geneval;
 
-import dev.omnigen2.models.pipeline.RgbImage;
+import dev.omnigen2.models.image.RgbImage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
