@@ -38,6 +38,17 @@ final class ByteLevel {
      * tokens) stand for their own UTF-8 encoding, as in the reference decoder.
      */
     static byte[] unspell(String token) {
+        byte[] direct = new byte[token.length()];
+        for (int i = 0; i < direct.length; i++) {
+            char c = token.charAt(i);
+            int b = c < CHAR_LIMIT ? CHAR_TO_BYTE[c] : -1;
+            if (b < 0) return unspellMixed(token);
+            direct[i] = (byte) b;
+        }
+        return direct;
+    }
+
+    private static byte[] unspellMixed(String token) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(token.length());
         for (int i = 0; i < token.length(); ) {
             int cp = token.codePointAt(i);

@@ -57,30 +57,7 @@ public final class QwenTokenizer {
         }
         this.addedTokens = List.copyOf(added);
 
-        int size = 0;
-        for (int id : vocab.values()) size = Math.max(size, id + 1);
-        for (AddedToken t : added) size = Math.max(size, t.id() + 1);
-        idToToken = new String[size];
-        special = new boolean[size];
-        for (var e : vocab.entrySet()) {
-            if (e.getValue() < 0) throw TokenizerFiles.notKind(source, "non-negative ids, got " + e);
-            idToToken[e.getValue()] = e.getKey();
-        }
-        tokenToId = new HashMap<>(vocab);
-        for (AddedToken t : added) {
-            if (t.id() < 0) throw TokenizerFiles.notKind(source, "non-negative ids for added tokens, got " + t);
-            String existing = idToToken[t.id()];
-            if (existing != null && !existing.equals(t.content())) {
-                throw new TokenizerException(source + ": added token " + t.content() + " has id " + t.id()
-                        + ", which already belongs to \"" + existing + "\"");
-            }
-            idToToken[t.id()] = t.content();
-            special[t.id()] = t.special();
-            tokenToId.put(t.content(), t.id());
-        }
-        idToBytes = new byte[size][];
-        for (int id = 0; id < size; id++) if (idToToken[id] != null) idToBytes[id] = ByteLevel.unspell(idToToken[id]);
-
+        // Merges are resolved against the model vocabulary alone, before added tokens join the lookup.
         int[] byteToId = new int[256];
         for (int b = 0; b < 256; b++) {
             Integer id = vocab.get(String.valueOf(ByteLevel.BYTE_TO_CHAR[b]));
@@ -102,6 +79,31 @@ public final class QwenTokenizer {
             merges.put(li, ri, rank, mi);
         }
         bpe = new Bpe(merges, byteToId);
+
+        int size = 0;
+        for (int id : vocab.values()) size = Math.max(size, id + 1);
+        for (AddedToken t : added) size = Math.max(size, t.id() + 1);
+        idToToken = new String[size];
+        special = new boolean[size];
+        for (var e : vocab.entrySet()) {
+            if (e.getValue() < 0) throw TokenizerFiles.notKind(source, "non-negative ids, got " + e);
+            idToToken[e.getValue()] = e.getKey();
+        }
+        tokenToId = vocab; // owned: the reader made it for this tokenizer
+        for (AddedToken t : added) {
+            if (t.id() < 0) throw TokenizerFiles.notKind(source, "non-negative ids for added tokens, got " + t);
+            String existing = idToToken[t.id()];
+            if (existing != null && !existing.equals(t.content())) {
+                throw new TokenizerException(source + ": added token " + t.content() + " has id " + t.id()
+                        + ", which already belongs to \"" + existing + "\"");
+            }
+            idToToken[t.id()] = t.content();
+            special[t.id()] = t.special();
+            tokenToId.put(t.content(), t.id());
+        }
+        idToBytes = new byte[size][];
+        for (int id = 0; id < size; id++) if (idToToken[id] != null) idToBytes[id] = ByteLevel.unspell(idToToken[id]);
+
 
         rawMatcher = new AddedTokenMatcher(added.stream().filter(t -> !t.normalized()).toList());
         normalizedMatcher = new AddedTokenMatcher(added.stream().filter(AddedToken::normalized).toList());
@@ -324,6 +326,8 @@ public final class QwenTokenizer {
 
     /** The Jinja chat template text of the files, or null; rendering is done by {@link ChatTemplate}. */
     public String chatTemplateSource() { return chatTemplate; }
+
+    Bpe bpe() { return bpe; }
 
     /** The tokenizer.json this tokenizer was loaded from. */
     public Path source() { return source; }

@@ -21,7 +21,9 @@ import java.util.Map;
  */
 final class TokenizerFiles {
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final JsonFactory FACTORY = MAPPER.getFactory();
+    /** Field names are not canonicalized: the vocabulary's 151k distinct names would only fill the symbol table. */
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .configure(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES, false).build().setCodec(MAPPER);
 
     /** The content of tokenizer.json that matters here. */
     record TokenizerJson(Path file, Map<String, Integer> vocab, List<String> mergeLefts, List<String> mergeRights,

@@ -18,6 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Every case of the {@code tokenizer/} golden folder, reproduced exactly. */
 class TokenizerGoldenTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON_READER = JSON;
     private static Path dir;
     private static QwenTokenizer tokenizer;
 
