@@ -156,6 +156,34 @@ class QwenTokenizerTest {
     }
 
     @Test
+    void imgTokenProbesOfTheChatPipelineFixture() throws IOException {
+        Path chat = GoldenRoot.dir("pipeline-chat");
+        Path base = GoldenRoot.dir("pipeline").resolve("checkpoint/processor");
+        // The overlay rule of that fixture: its processor/ files replace those of the shared checkpoint.
+        QwenTokenizer withImg = QwenTokenizer.load(base.resolve("tokenizer.json"),
+                chat.resolve("processor/tokenizer_config.json"), base.resolve("chat_template.json"));
+        QwenTokenizer plain = QwenTokenizer.load(base);
+        var probes = TokenizerGoldenTest.JSON_READER.readTree(chat.resolve("cases.json").toFile())
+                .get("img_token").get("encode_decode_probes");
+        int checked = 0;
+        for (String variant : List.of("img", "base")) {
+            QwenTokenizer t = variant.equals("img") ? withImg : plain;
+            for (var probe : probes.get(variant)) {
+                int[] ids = TokenizerGoldenTest.ints(probe.get("ids"));
+                var job = probe.get("job");
+                if (job.has("text")) {
+                    assertThat(t.encode(job.get("text").asText())).as(variant + " " + job).containsExactly(ids);
+                    assertThat(t.tokens(ids)).isEqualTo(TokenizerGoldenTest.strings(probe.get("tokens")));
+                }
+                assertThat(t.decode(ids, false)).as(variant + " " + job).isEqualTo(probe.get("decoded").asText());
+                assertThat(t.decode(ids, true)).as(variant + " " + job).isEqualTo(probe.get("decoded_skip_special").asText());
+                checked++;
+            }
+        }
+        assertThat(checked).isGreaterThan(0);
+    }
+
+    @Test
     void configOnlyAddedTokenOfTheChatCheckpointGetsTheNextId() {
         Path base = GoldenRoot.dir("tokenizer");
         QwenTokenizer withImg = QwenTokenizer.load(base.resolve("tokenizer.json"),
