@@ -39,6 +39,7 @@ public final class QwenTokenizer {
     private final int padId;
     private final int eosId;
     private final String chatTemplate;
+    private final boolean cleanUpSpaces;
 
     private QwenTokenizer(TokenizerFiles.TokenizerJson json, TokenizerFiles.TokenizerConfig config, String chatTemplate) {
         this.source = json.file();
@@ -111,6 +112,7 @@ public final class QwenTokenizer {
         padId = config.padToken() == null ? -1 : idOf(config.padToken(), config.file(), "pad_token");
         eosId = config.eosToken() == null ? -1 : idOf(config.eosToken(), config.file(), "eos_token");
         this.chatTemplate = chatTemplate != null ? chatTemplate : config.chatTemplate();
+        this.cleanUpSpaces = config.cleanUpTokenizationSpaces();
     }
 
     private int idOf(String token, Path file, String what) {
@@ -213,7 +215,9 @@ public final class QwenTokenizer {
     /**
      * The text of some ids: the tokens' bytes decoded as UTF-8, each invalid byte run becoming U+FFFD.
      * Ids without a token are dropped, as in the reference; with {@code skipSpecialTokens} so are
-     * the special added tokens.
+     * the special added tokens. When tokenizer_config.json sets {@code clean_up_tokenization_spaces}
+     * (Qwen's does not), the spaces transformers removes before punctuation and English contractions
+     * are removed too.
      */
     public String decode(int[] ids, boolean skipSpecialTokens) {
         int length = 0;
@@ -226,7 +230,15 @@ public final class QwenTokenizer {
             System.arraycopy(b, 0, bytes, p, b.length);
             p += b.length;
         }
-        return Utf8.decode(bytes, 0, length);
+        String text = Utf8.decode(bytes, 0, length);
+        return cleanUpSpaces ? cleanUpTokenizationSpaces(text) : text;
+    }
+
+    /** transformers' {@code clean_up_tokenization}. */
+    static String cleanUpTokenizationSpaces(String text) {
+        return text.replace(" .", ".").replace(" ?", "?").replace(" !", "!").replace(" ,", ",")
+                .replace(" ' ", "'").replace(" n't", "n't").replace(" 'm", "'m").replace(" 's", "'s")
+                .replace(" 've", "'ve").replace(" 're", "'re");
     }
 
     boolean keeps(int id, boolean skipSpecialTokens) {

@@ -7,7 +7,8 @@ import java.util.Arrays;
  * splits many CJK characters and emoji across tokens), so bytes of an unfinished sequence are held
  * back until a later token completes it; bytes that can no longer form a character are emitted as
  * U+FFFD right away. The concatenation of all emitted text plus {@link #finish()} equals
- * {@code decode(allIds)}.
+ * {@code decode(allIds)} (when the config does not ask for {@code clean_up_tokenization_spaces},
+ * which Qwen's does not; the stream never cleans up).
  */
 public final class StreamDecoder {
     private final QwenTokenizer tokenizer;

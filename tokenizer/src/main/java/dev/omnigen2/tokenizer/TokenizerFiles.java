@@ -31,8 +31,8 @@ final class TokenizerFiles {
 
     /** The content of tokenizer_config.json that matters here (all fields optional). */
     record TokenizerConfig(Path file, List<AddedToken> addedTokens, String padToken, String eosToken,
-                           String chatTemplate) {
-        static final TokenizerConfig NONE = new TokenizerConfig(null, List.of(), null, null, null);
+                           String chatTemplate, boolean cleanUpTokenizationSpaces) {
+        static final TokenizerConfig NONE = new TokenizerConfig(null, List.of(), null, null, null, false);
     }
 
     private TokenizerFiles() {}
@@ -205,7 +205,8 @@ final class TokenizerFiles {
         }
         JsonNode template = root.path("chat_template");
         return new TokenizerConfig(file, added, tokenName(root.path("pad_token")), tokenName(root.path("eos_token")),
-                template.isTextual() ? template.asText() : null);
+                template.isTextual() ? template.asText() : null,
+                root.path("clean_up_tokenization_spaces").asBoolean(false));
     }
 
     static String readChatTemplate(Path file) {

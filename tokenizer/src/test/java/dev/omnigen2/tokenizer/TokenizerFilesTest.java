@@ -115,6 +115,15 @@ class TokenizerFilesTest {
     }
 
     @Test
+    void cleanUpOfTokenizationSpacesFollowsTheConfig(@TempDir Path tmp) throws IOException {
+        write(tmp, tiny(true));
+        int[] ids = QwenTokenizer.load(tmp).encode("he ll , hello .");
+        assertThat(QwenTokenizer.load(tmp).decode(ids, false)).isEqualTo("he ll , hello .");
+        Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"clean_up_tokenization_spaces\": true}");
+        assertThat(QwenTokenizer.load(tmp).decode(ids, false)).isEqualTo("he ll, hello.");
+    }
+
+    @Test
     void configNamingAnUnknownPadTokenIsRejected(@TempDir Path tmp) throws IOException {
         Path json = write(tmp, tiny(true));
         Path config = Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"pad_token\": \"<|nope|>\"}");
