@@ -44,46 +44,13 @@ public final class QwenTokenizer {
     private QwenTokenizer(TokenizerFiles.TokenizerJson json, TokenizerFiles.TokenizerConfig config, String chatTemplate) {
         this.source = json.file();
         Map<String, Integer> vocab = json.vocab();
-
-        List<AddedToken> added = new ArrayList<>(json.addedTokens());
-        Map<String, AddedToken> addedByContent = new HashMap<>();
-        for (AddedToken t : added) addedByContent.put(t.content(), t);
-        // A checkpoint may declare added tokens in tokenizer_config.json only: they are added in id order.
-        List<AddedToken> configOnly = new ArrayList<>(config.addedTokens());
-        configOnly.sort(Comparator.comparingInt(AddedToken::id));
-        for (AddedToken t : configOnly) {
-            if (addedByContent.containsKey(t.content()) || vocab.containsKey(t.content())) continue;
-            added.add(t);
-            addedByContent.put(t.content(), t);
-        }
-        this.addedTokens = List.copyOf(added);
-
         // Merges are resolved against the model vocabulary alone, before added tokens join the lookup.
-        int[] byteToId = new int[256];
-        for (int b = 0; b < 256; b++) {
-            Integer id = vocab.get(String.valueOf(ByteLevel.BYTE_TO_CHAR[b]));
-            if (id == null) {
-                throw TokenizerFiles.notKind(source, "a vocabulary entry for every byte; byte 0x"
-                        + Integer.toHexString(b) + " (\"" + ByteLevel.BYTE_TO_CHAR[b] + "\") is missing");
-            }
-            byteToId[b] = id;
-        }
-        List<String> lefts = json.mergeLefts(), rights = json.mergeRights();
-        MergeTable merges = new MergeTable(lefts.size());
-        for (int rank = 0; rank < lefts.size(); rank++) {
-            String l = lefts.get(rank), r = rights.get(rank);
-            Integer li = vocab.get(l), ri = vocab.get(r), mi = vocab.get(l + r);
-            if (li == null || ri == null || mi == null) {
-                throw TokenizerFiles.notKind(source, "merge #" + rank + " [\"" + l + "\", \"" + r
-                        + "\"] to name vocabulary tokens, and its result \"" + l + r + "\" too");
-            }
-            merges.put(li, ri, rank, mi);
-        }
-        bpe = new Bpe(merges, byteToId);
+        this.bpe = new Bpe(mergeTable(json), byteSymbols(vocab));
+        this.addedTokens = List.copyOf(withConfigOnlyTokens(json.addedTokens(), config.addedTokens(), vocab));
 
         int size = 0;
         for (int id : vocab.values()) size = Math.max(size, id + 1);
-        for (AddedToken t : added) size = Math.max(size, t.id() + 1);
+        for (AddedToken t : addedTokens) size = Math.max(size, t.id() + 1);
         idToToken = new String[size];
         special = new boolean[size];
         for (var e : vocab.entrySet()) {
@@ -91,7 +58,7 @@ public final class QwenTokenizer {
             idToToken[e.getValue()] = e.getKey();
         }
         tokenToId = vocab; // owned: the reader made it for this tokenizer
-        for (AddedToken t : added) {
+        for (AddedToken t : addedTokens) {
             if (t.id() < 0) throw TokenizerFiles.notKind(source, "non-negative ids for added tokens, got " + t);
             String existing = idToToken[t.id()];
             if (existing != null && !existing.equals(t.content())) {
@@ -105,14 +72,63 @@ public final class QwenTokenizer {
         idToBytes = new byte[size][];
         for (int id = 0; id < size; id++) if (idToToken[id] != null) idToBytes[id] = ByteLevel.unspell(idToToken[id]);
 
-
-        rawMatcher = new AddedTokenMatcher(added.stream().filter(t -> !t.normalized()).toList());
-        normalizedMatcher = new AddedTokenMatcher(added.stream().filter(AddedToken::normalized).toList());
+        rawMatcher = new AddedTokenMatcher(addedTokens.stream().filter(t -> !t.normalized()).toList());
+        normalizedMatcher = new AddedTokenMatcher(addedTokens.stream().filter(AddedToken::normalized).toList());
 
         padId = config.padToken() == null ? -1 : idOf(config.padToken(), config.file(), "pad_token");
         eosId = config.eosToken() == null ? -1 : idOf(config.eosToken(), config.file(), "eos_token");
         this.chatTemplate = chatTemplate != null ? chatTemplate : config.chatTemplate();
         this.cleanUpSpaces = config.cleanUpTokenizationSpaces();
+    }
+
+    /** The vocabulary id of each byte's one-character token; BPE starts from these. */
+    private int[] byteSymbols(Map<String, Integer> vocab) {
+        int[] byteToId = new int[256];
+        for (int b = 0; b < 256; b++) {
+            Integer id = vocab.get(String.valueOf(ByteLevel.BYTE_TO_CHAR[b]));
+            if (id == null) {
+                throw TokenizerFiles.notKind(source, "a vocabulary entry for every byte; byte 0x"
+                        + Integer.toHexString(b) + " (\"" + ByteLevel.BYTE_TO_CHAR[b] + "\") is missing");
+            }
+            byteToId[b] = id;
+        }
+        return byteToId;
+    }
+
+    /** Merge k, "left right", becomes (id(left), id(right)) → (rank k, id(left + right)). */
+    private MergeTable mergeTable(TokenizerFiles.TokenizerJson json) {
+        Map<String, Integer> vocab = json.vocab();
+        List<String> lefts = json.mergeLefts(), rights = json.mergeRights();
+        MergeTable merges = new MergeTable(lefts.size());
+        for (int rank = 0; rank < lefts.size(); rank++) {
+            String l = lefts.get(rank), r = rights.get(rank);
+            Integer li = vocab.get(l), ri = vocab.get(r), mi = vocab.get(l + r);
+            if (li == null || ri == null || mi == null) {
+                throw TokenizerFiles.notKind(source, "merge #" + rank + " [\"" + l + "\", \"" + r
+                        + "\"] to name vocabulary tokens, and its result \"" + l + r + "\" too");
+            }
+            merges.put(li, ri, rank, mi);
+        }
+        return merges;
+    }
+
+    /**
+     * tokenizer.json's added tokens, then those that only tokenizer_config.json declares, in id order,
+     * as transformers adds them on load.
+     */
+    private static List<AddedToken> withConfigOnlyTokens(List<AddedToken> declared, List<AddedToken> fromConfig,
+                                                         Map<String, Integer> vocab) {
+        List<AddedToken> added = new ArrayList<>(declared);
+        Map<String, AddedToken> byContent = new HashMap<>();
+        for (AddedToken t : added) byContent.put(t.content(), t);
+        List<AddedToken> configOnly = new ArrayList<>(fromConfig);
+        configOnly.sort(Comparator.comparingInt(AddedToken::id));
+        for (AddedToken t : configOnly) {
+            if (byContent.containsKey(t.content()) || vocab.containsKey(t.content())) continue;
+            added.add(t);
+            byContent.put(t.content(), t);
+        }
+        return added;
     }
 
     private int idOf(String token, Path file, String what) {
