@@ -78,16 +78,17 @@ class TokenizerGoldenTest {
         List<String> failures = new ArrayList<>();
         for (JsonNode k : lines(dir.resolve("cases.jsonl"))) {
             for (boolean skip : new boolean[] {false, true}) {
+                String expected = k.get(skip ? "decoded_skip_special" : "decoded").asText();
                 StreamDecoder stream = tokenizer.streamDecoder(skip);
                 StringBuilder sb = new StringBuilder();
                 for (int id : ints(k.get("ids"))) {
                     String piece = stream.push(id);
-                    assertThat(piece).doesNotEndWith("\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD"); // sanity
+                    // The corpus is valid UTF-8: a replacement character would mean a sequence was cut.
+                    if (!expected.contains("\uFFFD")) assertThat(piece).doesNotContain("\uFFFD");
                     sb.append(piece);
                 }
                 sb.append(stream.finish());
-                check(failures, k.get("text").asText() + " skip=" + skip, sb.toString(),
-                        k.get(skip ? "decoded_skip_special" : "decoded").asText());
+                check(failures, k.get("text").asText() + " skip=" + skip, sb.toString(), expected);
             }
         }
         assertThat(failures).isEmpty();
