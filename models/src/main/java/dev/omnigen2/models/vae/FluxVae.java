@@ -47,7 +47,14 @@ public final class FluxVae implements AutoCloseable {
 
     /** Loads the weights at {@code weights} (file or folder) for an already parsed config. */
     public static FluxVae load(FluxVaeConfig config, Path weights) {
-        TensorStore store = Safetensors.open(weights);
+        return of(config, Safetensors.open(weights));
+    }
+
+    /**
+     * Binds the VAE to tensors already opened (e.g. a synthetic checkpoint); every tensor must be used and
+     * shaped as the config implies. The VAE owns the store from now on and closes it, also when binding fails.
+     */
+    public static FluxVae of(FluxVaeConfig config, TensorStore store) {
         try {
             return new FluxVae(config, store);
         } catch (RuntimeException e) {
