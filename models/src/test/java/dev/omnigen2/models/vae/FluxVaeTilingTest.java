@@ -8,6 +8,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
@@ -153,6 +155,77 @@ class FluxVaeTilingTest {
 
         // An image that fits one tile is not tiled (diffusers' rule: only sides larger than the tile).
         assertThat(vae.decode(mean, Tiling.of(Math.max(h, w))).toFloatArray()).containsExactly(decoded.toFloatArray());
+    }
+
+    /**
+     * diffusers' tiled_decode written out literally (every tile kept, blended in place in row-major order, then
+     * cut and concatenated) on top of the untiled public decode of each tile: FluxVae's streaming version must
+     * give the very same numbers.
+     */
+    @Test
+    void tiledDecodeEqualsLiteralDiffusersAlgorithm() {
+        Tensor latent = vae.encode(tensors.tensor("encode/image").toF32().select0(0)).mode();
+        int f = vae.config().downsampleFactor(), sampleTile = 6 * f;
+        int latentTile = sampleTile / f;
+        int overlap = (int) (latentTile * (1 - 0.25)), blendExtent = (int) (sampleTile * 0.25), rowLimit = sampleTile - blendExtent;
+        List<List<Tensor>> rows = new ArrayList<>();
+        for (int i = 0; i < latent.size(1); i += overlap) {
+            List<Tensor> row = new ArrayList<>();
+            for (int j = 0; j < latent.size(2); j += overlap)
+                row.add(vae.decode(VaeOps.crop(latent, i, j, latentTile, latentTile)));
+            rows.add(row);
+        }
+        List<Tensor> resultRows = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            List<Tensor> row = rows.get(i), cut = new ArrayList<>();
+            for (int j = 0; j < row.size(); j++) {
+                Tensor tile = row.get(j);
+                if (i > 0) literalBlendV(rows.get(i - 1).get(j), tile, blendExtent);
+                if (j > 0) literalBlendH(row.get(j - 1), tile, blendExtent);
+                cut.add(VaeOps.crop(tile, 0, 0, rowLimit, rowLimit));
+            }
+            resultRows.add(concat(cut, 2));
+        }
+        Tensor expected = concat(resultRows, 1);
+        Tensor actual = vae.decode(latent, Tiling.of(sampleTile));
+        assertThat(rows.size() * rows.get(0).size()).as("tiles").isGreaterThan(4);
+        assertThat(actual.shape()).containsExactly(expected.shape());
+        assertThat(actual.toFloatArray()).containsExactly(expected.toFloatArray());
+    }
+
+    private static void literalBlendV(Tensor a, Tensor b, int extent) {
+        int e = Math.min(Math.min(a.size(1), b.size(1)), extent);
+        for (int y = 0; y < e; y++)
+            for (int c = 0; c < b.size(0); c++)
+                for (int x = 0; x < b.size(2); x++)
+                    b.set(a.get(c, a.size(1) - e + y, x) * (float) (1 - (double) y / e) + b.get(c, y, x) * (float) ((double) y / e), c, y, x);
+    }
+
+    private static void literalBlendH(Tensor a, Tensor b, int extent) {
+        int e = Math.min(Math.min(a.size(2), b.size(2)), extent);
+        for (int x = 0; x < e; x++)
+            for (int c = 0; c < b.size(0); c++)
+                for (int y = 0; y < b.size(1); y++)
+                    b.set(a.get(c, y, a.size(2) - e + x) * (float) (1 - (double) x / e) + b.get(c, y, x) * (float) ((double) x / e), c, y, x);
+    }
+
+    /** torch.cat of [C, H, W] tensors along dim 1 (rows) or 2 (columns). */
+    private static Tensor concat(List<Tensor> parts, int dim) {
+        int c = parts.get(0).size(0), h = 0, w = 0;
+        for (Tensor t : parts) {
+            h = dim == 1 ? h + t.size(1) : t.size(1);
+            w = dim == 2 ? w + t.size(2) : t.size(2);
+        }
+        Tensor out = Tensor.zeros(c, h, w);
+        int offset = 0;
+        for (Tensor t : parts) {
+            for (int ch = 0; ch < c; ch++)
+                for (int y = 0; y < t.size(1); y++)
+                    for (int x = 0; x < t.size(2); x++)
+                        out.set(t.get(ch, y, x), ch, dim == 1 ? offset + y : y, dim == 2 ? offset + x : x);
+            offset += t.size(dim);
+        }
+        return out;
     }
 
     @Test
