@@ -78,9 +78,10 @@ public final class FluxVae implements AutoCloseable {
 
     /** As {@link #decode(Tensor)}, tiled when {@code tiling} is set and the latent exceeds one tile. */
     public Tensor decode(Tensor latent, Tiling tiling) {
-        return image(dropBatch(latent, "latent"), tiling, Trace.NONE);
+        return decoded(dropBatch(latent, "latent"), tiling, Trace.NONE);
     }
 
+    /** Encoder moments [2·latent_channels, h, w] of one image; the trace sees each stage when not tiled. */
     Tensor moments(Tensor image, Tiling tiling, Trace trace) {
         if (tiling != null && (image.size(1) > tiling.sampleTileSize() || image.size(2) > tiling.sampleTileSize())) {
             int latentTile = tiling.latentTileSize(config);
@@ -92,7 +93,8 @@ public final class FluxVae implements AutoCloseable {
         return quantize(encoder.forward(image, trace));
     }
 
-    Tensor image(Tensor latent, Tiling tiling, Trace trace) {
+    /** Decoder output [out_channels, H, W] of one latent; the trace sees each stage when not tiled. */
+    Tensor decoded(Tensor latent, Tiling tiling, Trace trace) {
         if (tiling != null) {
             int latentTile = tiling.latentTileSize(config);
             if (latent.size(1) > latentTile || latent.size(2) > latentTile) {
