@@ -77,11 +77,6 @@ final class VaeOps {
         return out;
     }
 
-    /** Channels [from, from + count) of [C, H, W] as a view (channels are the outermost dimension). */
-    static Tensor channels(Tensor x, int from, int count) {
-        return x.slice0(from, count);
-    }
-
     /** Rows [y0, y0+h) and columns [x0, x0+w) of every channel of [C, H, W], clipped to the tensor; a copy. */
     static Tensor crop(Tensor x, int y0, int x0, int h, int w) {
         requireF32(x, "crop");
