@@ -49,19 +49,21 @@ public final class CudaLibraries {
      */
     public static Result search(Map<String, String> env, String override, Path home, Path root) {
         List<Path> dirs = override != null && !override.isBlank() ? List.of(Path.of(override)) : candidateFolders(env, home, root);
+        String partial = null;
         for (String major : majorsInOrder(dirs)) {
             Path cudart = first(dirs, "libcudart.so" + major);
             Path cublas = first(dirs, "libcublas.so" + major);
-            if (cudart != null && cublas != null) {
+            if (cublas != null) {
                 Path lt = cublas.resolveSibling("libcublasLt.so" + major);
                 return new Result(new Found(cudart, cublas, Files.isRegularFile(lt) ? lt : null, major), null, dirs);
             }
-            if (cudart != null) {
-                return new Result(null, "found " + cudart + " but no libcublas.so" + major + " in the " + dirs.size()
+            if (partial == null) {
+                partial = "found " + cudart + " but no libcublas.so" + major + " in the " + dirs.size()
                         + " folders searched (install nvidia-cublas-cu" + (major.isEmpty() ? "12" : major.substring(1))
-                        + " or point CUDA_HOME at a toolkit)", dirs);
+                        + " or point CUDA_HOME at a toolkit)";
             }
         }
+        if (partial != null) return new Result(null, partial, dirs);
         String where = override != null && !override.isBlank()
                 ? "in " + override + " (-D" + OVERRIDE_PROPERTY + ")"
                 : "in CUDA_HOME, CUDA_PATH, LD_LIBRARY_PATH, /usr/local/cuda*/lib64 or the nvidia-* Python wheels ("
