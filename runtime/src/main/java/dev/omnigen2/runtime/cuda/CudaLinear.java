@@ -103,6 +103,9 @@ public final class CudaLinear implements AutoCloseable {
     private final Precision precision;
     private final long budget;
     private final long stream, handle;
+    private final int device;
+    /** The CUDA runtime's current device is per host thread: set it whenever a new thread calls in. */
+    private Thread lastThread;
     private final LinkedHashMap<WeightKey, DeviceWeight> weights = new LinkedHashMap<>(64, 0.75f, true);
     private long residentBytes;
     private long deviceX, deviceXBytes, deviceY, deviceYBytes;
@@ -114,7 +117,9 @@ public final class CudaLinear implements AutoCloseable {
         this.rt = rt;
         this.blas = blas;
         this.precision = options.precision();
-        rt.setDevice(options.device());
+        this.device = options.device();
+        rt.setDevice(device);
+        lastThread = Thread.currentThread();
         long[] info = rt.memGetInfo();
         long reserve = Math.max(512L << 20, info[1] / 20);
         this.budget = options.budgetBytes() > 0 ? options.budgetBytes() : Math.max(0, info[0] - reserve);
@@ -171,6 +176,7 @@ public final class CudaLinear implements AutoCloseable {
         if (y.numel() != (long) m * n) throw new IllegalArgumentException("linear: output " + y + " for x " + x + " and weight " + w);
         if (bias != null && bias.numel() != n) throw new IllegalArgumentException("linear: bias " + bias + " for weight " + w);
         if (m == 0 || n == 0) return;
+        onThisThread();
 
         boolean bf16 = precision == Precision.BF16 && w.dtype() == DType.BF16;
         int xElem = bf16 ? 2 : 4;
@@ -196,6 +202,14 @@ public final class CudaLinear implements AutoCloseable {
         }
         rt.streamSynchronize(stream);
         copyOut(y, bias, m, n);
+    }
+
+    private void onThisThread() {
+        Thread t = Thread.currentThread();
+        if (t != lastThread) {
+            rt.setDevice(device);
+            lastThread = t;
+        }
     }
 
     /** Copies rows [r0, r0+rows) of X into the pinned buffer, rounding to BF16 when the GEMM takes BF16. */
@@ -373,6 +387,7 @@ public final class CudaLinear implements AutoCloseable {
     public synchronized void close() {
         if (closed) return;
         closed = true;
+        onThisThread();
         RuntimeException first = null;
         for (DeviceWeight dw : weights.values()) first = attempt(first, () -> rt.free(dw.pointer()));
         weights.clear();

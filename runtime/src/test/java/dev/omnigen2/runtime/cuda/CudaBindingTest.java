@@ -137,6 +137,13 @@ class CudaBindingTest {
     }
 
     @Test
+    void withoutACompilerTheStandInBuildFailsLoudlyNotSilently(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+        assertThatThrownBy(() -> StandIn.build("no-such-gcc-omnigen2", tmp, "cudart_standin.c", "libcudart.so.12"))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("no-such-gcc-omnigen2 is required")
+                .hasMessageContaining("install gcc");
+    }
+
+    @Test
     void noDeviceMakesAnUnavailableStatusWithTheReason() {
         standIn.setDeviceCount(0);
         CudaStatus s = StandIn.status();

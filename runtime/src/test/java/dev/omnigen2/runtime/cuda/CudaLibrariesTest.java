@@ -146,8 +146,8 @@ class CudaLibrariesTest {
 
     @Test
     void filesThatAreNotLibrariesMakeAnUnavailableStatus() throws IOException {
-        touch("junk/libcudart.so.12");
-        touch("junk/libcublas.so.12");
+        Files.writeString(touch("junk/libcudart.so.12"), "not a shared library\n".repeat(20));
+        Files.writeString(touch("junk/libcublas.so.12"), "not a shared library\n".repeat(20));
         CudaStatus s = CudaStatus.probe(CudaLibraries.search(Map.of(), root.resolve("junk").toString(), root, root));
         assertThat(s.available()).isFalse();
         assertThat(s.line()).startsWith("CUDA unavailable: cannot load").doesNotContain("\n");

@@ -107,6 +107,20 @@ class CudaLinearTest {
     }
 
     @Test
+    void callsFromAnotherThreadUseTheSameDeviceCopy() throws Exception {
+        try (CudaLinear gpu = open(CudaLinear.Precision.BF16, 0)) {
+            Tensor x = random(DType.F32, 5, 24), w = random(DType.BF16, 7, 24), y = Tensor.zeros(5, 7);
+            gpu.linear(x, w, null, y);
+            Thread t = new Thread(() -> gpu.linear(x, w, null, y));
+            t.start();
+            t.join();
+            assertThat(gpu.stats().uploads()).isEqualTo(1);
+            assertThat(gpu.stats().gemmCalls()).isEqualTo(2);
+            assertClose("other thread", y, Linear.forward(roundedToBf16(x), w, null), x, w, 1e-5);
+        }
+    }
+
+    @Test
     void weightsAreUploadedOnceAndAgainWhenTheirMemoryChanges() {
         try (CudaLinear gpu = open(CudaLinear.Precision.BF16, 0)) {
             Tensor x = random(DType.F32, 4, 32), w = random(DType.BF16, 8, 32), y = Tensor.zeros(4, 8);

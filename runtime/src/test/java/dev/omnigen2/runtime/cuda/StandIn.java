@@ -104,27 +104,28 @@ final class StandIn {
         try {
             Path out = Files.createTempDirectory("cuda-standin");
             out.toFile().deleteOnExit();
-            build(out, "cudart_standin.c", "libcudart.so.12");
-            build(out, "cublas_standin.c", "libcublas.so.12");
+            build("gcc", out, "cudart_standin.c", "libcudart.so.12");
+            build("gcc", out, "cublas_standin.c", "libcublas.so.12");
             return out;
         } catch (IOException e) {
             throw new AssertionError("cannot build the CUDA stand-in library: " + e, e);
         }
     }
 
-    private static void build(Path out, String source, String library) throws IOException {
+    /** Compiles one stand-in source with the given C compiler; an AssertionError saying what is missing otherwise. */
+    static void build(String compiler, Path out, String source, String library) throws IOException {
         Path c = out.resolve(source);
         try (InputStream in = StandIn.class.getResourceAsStream("/cuda-standin/" + source)) {
             if (in == null) throw new AssertionError("test resource cuda-standin/" + source + " is missing");
             Files.copy(in, c);
         }
-        List<String> cmd = new ArrayList<>(List.of("gcc", "-shared", "-fPIC", "-O2", "-Wall", "-o", out.resolve(library).toString(), c.toString()));
+        List<String> cmd = new ArrayList<>(List.of(compiler, "-shared", "-fPIC", "-O2", "-Wall", "-o", out.resolve(library).toString(), c.toString()));
         Process p;
         try {
             p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         } catch (IOException e) {
-            throw new AssertionError("gcc is required to build the CUDA stand-in library for these tests and was not found"
-                    + " on PATH (install gcc, e.g. apt-get install gcc): " + e.getMessage(), e);
+            throw new AssertionError(compiler + " is required to build the CUDA stand-in library for these tests and was not"
+                    + " found on PATH (install gcc, e.g. apt-get install gcc): " + e.getMessage(), e);
         }
         String log;
         try {
