@@ -57,7 +57,8 @@ public final class Device {
             CudaLinear.Options options = CudaLinear.Options.fromSystemProperties();
             gpu = CudaLinear.open(status, options);
             kind = Kind.CUDA;
-            line = "device: cuda, " + options.precision().name().toLowerCase() + " GEMM (" + status.line() + ")";
+            line = "device: cuda, " + options.precision().name().toLowerCase() + " GEMM, budget "
+                    + (gpu.stats().budgetBytes() >> 20) + " MiB (" + status.line() + ")";
         } catch (CudaException e) {
             if (n.equals("cuda")) throw new IllegalStateException("--device cuda: " + e.getMessage(), e);
             kind = Kind.CPU;

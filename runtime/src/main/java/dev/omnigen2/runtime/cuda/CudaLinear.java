@@ -185,20 +185,30 @@ public final class CudaLinear implements AutoCloseable {
         DeviceWeight dw = resident(w, bf16);
 
         int chunkRows = Math.max(MIN_CHUNK_ROWS, (m + 3) / 4);
-        for (int r0 = 0; r0 < m; r0 += chunkRows) {
-            int rows = Math.min(chunkRows, m - r0);
-            long xOff = (long) r0 * k * xElem, yOff = (long) r0 * n * 4;
-            stageRows(x, r0, rows, k, bf16);
-            rt.memcpyAsync(deviceX + xOff, pinnedX.address() + xOff, (long) rows * k * xElem, CudaRuntime.HOST_TO_DEVICE, stream);
-            if (bf16) {
-                blas.gemmEx(handle, Cublas.OP_T, Cublas.OP_N, n, rows, k, 1f, dw.pointer(), Cublas.R_16BF, k,
-                        deviceX + xOff, Cublas.R_16BF, k, 0f, deviceY + yOff, Cublas.R_32F, n);
-            } else {
-                blas.sgemm(handle, Cublas.OP_T, Cublas.OP_N, n, rows, k, 1f, dw.pointer(), k, deviceX + xOff, k, 0f,
-                        deviceY + yOff, n);
+        try {
+            for (int r0 = 0; r0 < m; r0 += chunkRows) {
+                int rows = Math.min(chunkRows, m - r0);
+                long xOff = (long) r0 * k * xElem, yOff = (long) r0 * n * 4;
+                stageRows(x, r0, rows, k, bf16);
+                rt.memcpyAsync(deviceX + xOff, pinnedX.address() + xOff, (long) rows * k * xElem, CudaRuntime.HOST_TO_DEVICE, stream);
+                if (bf16) {
+                    blas.gemmEx(handle, Cublas.OP_T, Cublas.OP_N, n, rows, k, 1f, dw.pointer(), Cublas.R_16BF, k,
+                            deviceX + xOff, Cublas.R_16BF, k, 0f, deviceY + yOff, Cublas.R_32F, n);
+                } else {
+                    blas.sgemm(handle, Cublas.OP_T, Cublas.OP_N, n, rows, k, 1f, dw.pointer(), k, deviceX + xOff, k, 0f,
+                            deviceY + yOff, n);
+                }
+                gemmCalls++;
+                rt.memcpyAsync(pinnedY.address() + yOff, deviceY + yOff, (long) rows * n * 4, CudaRuntime.DEVICE_TO_HOST, stream);
             }
-            gemmCalls++;
-            rt.memcpyAsync(pinnedY.address() + yOff, deviceY + yOff, (long) rows * n * 4, CudaRuntime.DEVICE_TO_HOST, stream);
+        } catch (RuntimeException e) {
+            // Copies already queued still read and write the pinned buffers: let them finish before anyone reuses them.
+            try {
+                rt.streamSynchronize(stream);
+            } catch (RuntimeException again) {
+                e.addSuppressed(again);
+            }
+            throw e;
         }
         rt.streamSynchronize(stream);
         copyOut(y, bias, m, n);

@@ -71,7 +71,7 @@ class DeviceTest {
         System.setProperty(CudaLibraries.OVERRIDE_PROPERTY, StandIn.dir().toString());
         assertThat(Device.select("auto")).isEqualTo(Device.Kind.CUDA);
         assertThat(Device.current()).isEqualTo(Device.Kind.CUDA);
-        assertThat(Device.describe()).startsWith("device: cuda, bf16 GEMM (CUDA 12: 1 device(s)");
+        assertThat(Device.describe()).startsWith("device: cuda, bf16 GEMM, budget 512 MiB (CUDA 12: 1 device(s)");
         Tensor x = random(DType.F32, 2, 3, 16), w = random(DType.F32, 6, 16), b = random(DType.F32, 6);
         Tensor y = Device.linear(x, w, b);
         assertThat(y.shape()).containsExactly(2, 3, 6);
