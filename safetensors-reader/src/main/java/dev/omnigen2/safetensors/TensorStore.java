@@ -18,6 +18,15 @@ public interface TensorStore extends AutoCloseable {
     /** The {@code __metadata__} string map (merged over shards), possibly empty. */
     Map<String, String> metadata();
 
+    /**
+     * Dtype, shape and byte range of the named tensor without touching its data. Stores backed by files override
+     * this; the default derives it from {@link #tensor} with offsets [0, bytes).
+     */
+    default SafetensorsFile.Entry entry(String name) {
+        Tensor t = tensor(name);
+        return new SafetensorsFile.Entry(name, t.dtype(), t.shape(), 0, t.byteSize());
+    }
+
     /** Where the tensors come from (file or folder), for messages. */
     String source();
 
