@@ -1,7 +1,9 @@
 package dev.omnigen2.safetensors;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -39,8 +41,18 @@ record Header(long dataStart, Map<String, SafetensorsFile.Entry> entries, Map<St
     static final long MAX_HEADER_BYTES = 100_000_000L;
     static final String METADATA_KEY = "__metadata__";
 
-    /** Shared, thread-safe: strict about duplicate keys and anything after the closing brace. */
-    static final JsonMapper JSON = JsonMapper.builder()
+    /**
+     * Shared, thread-safe: strict about duplicate keys and anything after the closing brace. Names and strings may
+     * be as long as a header (Jackson's defaults would refuse names over 50,000 characters, which the format
+     * allows); nesting stays bounded so that a hostile header cannot overflow the stack.
+     */
+    static final JsonMapper JSON = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder()
+                            .maxNameLength((int) MAX_HEADER_BYTES)
+                            .maxStringLength((int) MAX_HEADER_BYTES)
+                            .maxNestingDepth(64)
+                            .build())
+                    .build())
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)

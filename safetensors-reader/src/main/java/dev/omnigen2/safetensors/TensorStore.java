@@ -5,7 +5,7 @@ import dev.omnigen2.runtime.Tensor;
 import java.util.Map;
 import java.util.Set;
 
-/** Named tensors backed by one safetensors file or a sharded checkpoint folder. */
+/** Named tensors backed by one safetensors file or a sharded checkpoint folder; safe for concurrent readers. */
 public interface TensorStore extends AutoCloseable {
     /** Tensor names in a stable order (header order, shard by shard). */
     Set<String> names();
@@ -30,6 +30,10 @@ public interface TensorStore extends AutoCloseable {
     /** Where the tensors come from (file or folder), for messages. */
     String source();
 
+    /**
+     * Unmaps the files (idempotent). Look-ups afterwards throw {@link SafetensorsException}; a tensor view taken
+     * before closing throws {@link IllegalStateException} when read afterwards (never a crash).
+     */
     @Override
     void close();
 }

@@ -197,7 +197,7 @@ class RoundTripTest {
 
     @Test
     void inMemoryImagesReadLikeFiles() {
-        byte[] img = Files8.image("{\"t\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", 2);
+        byte[] img = HandMade.image("{\"t\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", 2);
         try (SafetensorsFile st = SafetensorsFile.of("memory", MemorySegment.ofArray(img))) {
             assertThat(st.tensor("t").toLongArray()).containsExactly(0, 1);
             assertThat(st.path()).isNull();

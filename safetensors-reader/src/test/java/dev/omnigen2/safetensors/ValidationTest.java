@@ -18,7 +18,7 @@ class ValidationTest {
 
     /** Opens the bytes as a real file and asserts the message names the file and contains each fragment. */
     private void rejects(byte[] bytes, String... fragments) {
-        Path f = Files8.write(dir, "bad.safetensors", bytes);
+        Path f = HandMade.write(dir, "bad.safetensors", bytes);
         assertThatThrownBy(() -> SafetensorsFile.open(f).close())
                 .isInstanceOf(SafetensorsException.class)
                 .hasMessageStartingWith(f + ": ")
@@ -26,11 +26,11 @@ class ValidationTest {
     }
 
     private void rejectsHeader(String header, int dataBytes, String... fragments) {
-        rejects(Files8.image(header, dataBytes), fragments);
+        rejects(HandMade.image(header, dataBytes), fragments);
     }
 
     @Test void aValidFileOpens() throws Exception {
-        Path f = Files8.write(dir, "ok.safetensors", Files8.image(T, 8));
+        Path f = HandMade.write(dir, "ok.safetensors", HandMade.image(T, 8));
         try (SafetensorsFile st = SafetensorsFile.open(f)) {
             assertThat(st.names()).containsExactly("t");
             assertThat(st.entry("t").byteSize()).isEqualTo(8);
@@ -45,18 +45,18 @@ class ValidationTest {
     @Test void fileShorterThanTheLengthField() { rejects(new byte[5], "file of 5 bytes is shorter than the 8-byte header length"); }
 
     @Test void headerLengthPastTheEndOfTheFile() {
-        rejects(Files8.withLength(1000, "{}".getBytes(StandardCharsets.UTF_8)), "header length 1000 runs past the end of the file (10 bytes");
+        rejects(HandMade.withLength(1000, "{}".getBytes(StandardCharsets.UTF_8)), "header length 1000 runs past the end of the file (10 bytes");
     }
 
     @Test void headerLengthAboveTheLimit() {
-        rejects(Files8.withLength(100_000_001L, new byte[16]), "header length 100000001 is above the limit of 100000000 bytes");
-        rejects(Files8.withLength(-1L, new byte[16]), "header length 18446744073709551615 is above the limit");
+        rejects(HandMade.withLength(100_000_001L, new byte[16]), "header length 100000001 is above the limit of 100000000 bytes");
+        rejects(HandMade.withLength(-1L, new byte[16]), "header length 18446744073709551615 is above the limit");
     }
 
     @Test void headerNotUtf8() {
         byte[] h = "{\"t\":1}".getBytes(StandardCharsets.UTF_8);
         h[2] = (byte) 0xC3; // a lead byte followed by an ASCII byte
-        rejects(Files8.image(h, 0), "header is not valid UTF-8");
+        rejects(HandMade.image(h, 0), "header is not valid UTF-8");
     }
 
     @Test void headerNotJson() { rejectsHeader("{\"t\": nope}", 0, "header is not valid JSON at line 1"); }
@@ -64,6 +64,16 @@ class ValidationTest {
     @Test void headerWithTrailingGarbage() { rejectsHeader("{} {}", 0, "header is not valid JSON"); }
 
     @Test void emptyHeader() { rejectsHeader("", 0, "header is empty, expected a JSON object"); }
+
+    @Test void longTensorNamesAreAllowedButDeepNestingIsNot() throws Exception {
+        String name = "n".repeat(200_000);
+        Path f = HandMade.write(dir, "long.safetensors",
+                HandMade.image("{\"" + name + "\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1));
+        try (SafetensorsFile st = SafetensorsFile.open(f)) {
+            assertThat(st.names()).containsExactly(name);
+        }
+        rejectsHeader("{\"__metadata__\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}", 0, "header is not valid JSON", "nesting depth");
+    }
 
     @Test void headerNotAnObject() { rejectsHeader("[1, 2]", 0, "header is a JSON array, expected an object"); }
 
@@ -171,8 +181,8 @@ class ValidationTest {
     }
 
     @Test void unsupportedButValidDtypeOpensAndRefusesOnlyTheTensorView() throws Exception {
-        Path f = Files8.write(dir, "u16.safetensors",
-                Files8.image("{\"t\":{\"dtype\":\"U16\",\"shape\":[2],\"data_offsets\":[0,4]}}", 4));
+        Path f = HandMade.write(dir, "u16.safetensors",
+                HandMade.image("{\"t\":{\"dtype\":\"U16\",\"shape\":[2],\"data_offsets\":[0,4]}}", 4));
         try (SafetensorsFile st = SafetensorsFile.open(f)) {
             assertThat(st.entry("t").stored()).isEqualTo(SafetensorsDtype.U16);
             assertThat(st.segment("t").byteSize()).isEqualTo(4);
@@ -182,7 +192,7 @@ class ValidationTest {
     }
 
     @Test void unknownTensorName() throws Exception {
-        Path f = Files8.write(dir, "ok.safetensors", Files8.image(T, 8));
+        Path f = HandMade.write(dir, "ok.safetensors", HandMade.image(T, 8));
         try (SafetensorsFile st = SafetensorsFile.open(f)) {
             assertThatThrownBy(() -> st.tensor("u")).isInstanceOf(SafetensorsException.class)
                     .hasMessage(f + ": no tensor named 'u'");
@@ -192,7 +202,7 @@ class ValidationTest {
     // ---- sharded checkpoints ----
 
     private Path index(String json) throws Exception {
-        Path shard = Files8.write(dir, "model-00001-of-00001.safetensors", Files8.image(T, 8));
+        Path shard = HandMade.write(dir, "model-00001-of-00001.safetensors", HandMade.image(T, 8));
         assertThat(shard).exists();
         return Files.writeString(dir.resolve("model.safetensors.index.json"), json);
     }

@@ -9,8 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Hand-made safetensors images for tests: a header length, header bytes and data bytes, each chosen freely. */
-final class Files8 {
-    private Files8() {}
+final class HandMade {
+    private HandMade() {}
 
     /** {@code json} as the header (its exact UTF-8 length as header length), then {@code dataBytes} bytes 0,1,2,... */
     static byte[] image(String json, int dataBytes) {
