@@ -160,7 +160,7 @@ final class InspectCommand implements Callable<Integer> {
                 out.printf("  %-" + nameWidth + "s  %-7s  %-" + shapeWidth + "s  %15s%n", "TENSOR", "DTYPE", "SHAPE", "BYTES");
                 for (Row r : s.rows()) out.printf(format, r.name(), r.dtype(), Arrays.toString(r.shape()), r.bytes());
             }
-            out.printf("  total: %,d tensors, %,d parameters, %,d bytes%s%n", s.rows().size(), s.parameters(), s.bytes(),
+            out.printf("  total: %s, %,d parameters, %,d bytes%s%n", tensors(s.rows().size()), s.parameters(), s.bytes(),
                     byDtypeText(s.rows()));
             s.declaredTotalSize().ifPresent(t -> out.printf("  index total_size: %,d bytes%n", t));
             if (!s.metadata().isEmpty()) {
@@ -171,8 +171,8 @@ final class InspectCommand implements Callable<Integer> {
         }
         if (sections.size() > 1) {
             List<Row> all = sections.stream().flatMap(s -> s.rows().stream()).toList();
-            out.printf("== checkpoint total: %d components, %,d tensors, %,d parameters, %,d bytes%s%n", sections.size(),
-                    all.size(), all.stream().mapToLong(Row::parameters).sum(), all.stream().mapToLong(Row::bytes).sum(),
+            out.printf("== checkpoint total: %d components, %s, %,d parameters, %,d bytes%s%n", sections.size(),
+                    tensors(all.size()), all.stream().mapToLong(Row::parameters).sum(), all.stream().mapToLong(Row::bytes).sum(),
                     byDtypeText(all));
         }
     }
@@ -181,9 +181,11 @@ final class InspectCommand implements Callable<Integer> {
         Map<String, long[]> by = byDtype(rows);
         if (by.isEmpty()) return "";
         StringBuilder b = new StringBuilder(" (");
-        by.forEach((d, c) -> b.append(b.length() > 2 ? "; " : "").append(String.format("%s: %,d tensors, %,d bytes", d, c[0], c[1])));
+        by.forEach((d, c) -> b.append(b.length() > 2 ? "; " : "").append(String.format("%s: %s, %,d bytes", d, tensors(c[0]), c[1])));
         return b.append(')').toString();
     }
+
+    private static String tensors(long n) { return String.format(n == 1 ? "%,d tensor" : "%,d tensors", n); }
 
     /** dtype → {tensors, bytes}. */
     private static Map<String, long[]> byDtype(List<Row> rows) {
