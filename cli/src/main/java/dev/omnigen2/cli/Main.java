@@ -86,10 +86,20 @@ public final class Main {
     static String relaunchCommand(String[] args) {
         Path jar = jar();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return String.join(" ", quoted(new String[]{java})) + " --add-modules " + VECTOR_MODULE
-                + " --enable-native-access=ALL-UNNAMED -Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0 -jar "
+        return String.join(" ", quoted(new String[]{java})) + " " + jvmArgs()
+                + " -Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0 -jar "
                 + String.join(" ", quoted(new String[]{jar == null ? "cli/target/omnigen2.jar" : jar.toString()}))
                 + (args.length == 0 ? "" : " " + String.join(" ", quoted(args)));
+    }
+
+    /** The JVM flags of the parent pom's vector.args (filtered into launch.properties by the build). */
+    static String jvmArgs() {
+        java.util.Properties p = new java.util.Properties();
+        try (var in = Main.class.getResourceAsStream("launch.properties")) {
+            if (in != null) p.load(in);
+        } catch (java.io.IOException ignored) { // fall back to the flags spelled out below
+        }
+        return p.getProperty("jvm.args", "--add-modules=" + VECTOR_MODULE + " --enable-native-access=ALL-UNNAMED");
     }
 
     /** The jar (or classes folder) this class was loaded from, or null. */

@@ -73,7 +73,7 @@ class LauncherIT {
         assertThat(r.code()).isEqualTo(2);
         String err = String.join("\n", r.err());
         assertThat(err).doesNotContain("Exception").doesNotContain("\tat ")
-                .contains(JAVA + " --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED")
+                .contains(JAVA + " " + Files.readString(ARGFILE).trim() + " ")
                 .contains("-jar " + JAR + " inspect 'x y'")
                 .contains(LAUNCHER + " inspect 'x y'");
     }

@@ -45,7 +45,8 @@ class MainTest {
     @Test
     void theRelaunchCommandNamesTheModuleTheJarAndTheArguments() {
         String cmd = Main.relaunchCommand(new String[]{"inspect", "a b"});
-        assertThat(cmd).contains("/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED")
+        assertThat(Main.jvmArgs()).isEqualTo("--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED");
+        assertThat(cmd).contains("/bin/java --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED")
                 .contains(" -jar ").endsWith(" inspect 'a b'");
     }
 
