@@ -48,6 +48,8 @@ public final class ShardedCheckpoint implements TensorStore {
                                                       + ", column " + e.getLocation().getColumnNr()), e);
         } catch (IOException e) { // includes malformed UTF-8
             throw new SafetensorsException(index + ": cannot be read as UTF-8 JSON: " + e, e);
+        } catch (RuntimeException e) { // Jackson reports some limits (nesting, number length) unchecked
+            throw new SafetensorsException(index + ": not a valid JSON index: " + e.getMessage(), e);
         }
         if (root == null || !root.isObject())
             throw new SafetensorsException(index + ": expected a JSON object with \"weight_map\"");
