@@ -17,6 +17,10 @@ import java.nio.file.Path;
  * <p>The OmniGen2 pipeline moves latents between the VAE's space and the transformer's with
  * {@link #scaleLatent} ({@code (z − shift)·scale}, after encoding) and {@link #unscaleLatent}
  * ({@code z / scale + shift}, before decoding).
+ *
+ * <p>Large images on small machines: pass a {@link Tiling}, e.g. {@code Tiling.of(512)}, to encode or decode tile
+ * by tile (peak memory then follows the tile, not the image). diffusers' default tile ({@code sample_size}, 1024 px)
+ * never tiles OmniGen2's images, which are at most 1024² px.
  */
 public final class FluxVae implements AutoCloseable {
     private final FluxVaeConfig config;
