@@ -29,7 +29,7 @@ final class DoctorCommand implements Callable<Integer> {
         out.printf("threads:   %d worker threads, %d processors%n", Parallel.threads(), rt.availableProcessors());
         out.printf("max heap:  %s%n", gib(rt.maxMemory()));
         out.printf("memory:    %s%n", memory());
-        out.printf("gpu:       not available (no CUDA backend built yet)%n");
+        out.printf("gpu:       %s%n", dev.omnigen2.runtime.cuda.CudaStatus.probe().line());
         out.flush();
         return 0;
     }

@@ -27,11 +27,14 @@ public final class Main {
     public static final int EXIT_USER_ERROR = 2;
 
     /** The subcommands, one class each; add new ones here. */
-    static final List<Class<?>> SUBCOMMANDS = List.of(InspectCommand.class, DoctorCommand.class);
+    static final List<Class<?>> SUBCOMMANDS = List.of(GenerateCommand.class, EditCommand.class, GenevalCommand.class,
+            SynthCommand.class, InspectCommand.class, DoctorCommand.class);
 
     /** Exceptions that report a user's mistake rather than a bug; add domain exceptions here. */
     static final List<Class<? extends Throwable>> USER_ERRORS =
-            List.of(UserException.class, SafetensorsException.class, Weights.WeightsException.class);
+            List.of(UserException.class, SafetensorsException.class, Weights.WeightsException.class,
+                    dev.omnigen2.models.pipeline.CheckpointFolder.CheckpointException.class,
+                    dev.omnigen2.tokenizer.TokenizerException.class);
 
     static final String VECTOR_MODULE = "jdk.incubator.vector";
 
@@ -57,6 +60,7 @@ public final class Main {
         CommandLine cmd = new CommandLine(new Main());
         for (Class<?> sub : SUBCOMMANDS) cmd.addSubcommand(sub);
         cmd.setExecutionExceptionHandler(Main::handle);
+        cmd.setOverwrittenOptionsAllowed(true); // the last of a repeated option wins, as in most CLIs
         return cmd;
     }
 

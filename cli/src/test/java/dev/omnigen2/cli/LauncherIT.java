@@ -55,7 +55,7 @@ class LauncherIT {
         assertThat(r.out()).contains("\"layout\" : \"single file\"");
         Result d = run("sh", LAUNCHER.toString(), "doctor");
         assertThat(d.code()).isZero();
-        assertThat(d.out()).contains("gpu:       not available (no CUDA backend built yet)");
+        assertThat(d.out()).contains("gpu:       CUDA unavailable");
     }
 
     @Test
@@ -89,5 +89,33 @@ class LauncherIT {
         }
         List<String> cmd = new ArrayList<>(Arrays.asList(JAVA, "-cp", JAR.toString(), "dev.omnigen2.cli.Boot"));
         assertThat(run(cmd.toArray(String[]::new)).code()).as("no arguments without the module").isEqualTo(2);
+    }
+
+    @Test
+    void generateRunsOutOfTheBoxOnTheDemoCheckpoint() throws Exception {
+        Path home = Files.createTempDirectory("omnigen2-home");
+        Path out = home.resolve("apple.png");
+        ProcessBuilder pb = new ProcessBuilder("sh", LAUNCHER.toString(), "generate", "-p", "a red apple next to a blue cup",
+                "-o", out.toString(), "-W", "64", "-H", "64", "--steps", "2");
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().put("OMNIGEN2_HOME", home.toString());
+        pb.environment().put("HF_HOME", home.resolve("hf").toString());
+        Path err = home.resolve("err.txt");
+        Process p = pb.redirectErrorStream(true).redirectOutput(err.toFile()).start();
+        assertThat(p.waitFor(300, TimeUnit.SECONDS)).as("finished").isTrue();
+        String log = Files.readString(err);
+        assertThat(p.exitValue()).as(log).isZero();
+        assertThat(log).contains("demo").contains("noise").contains("huggingface-cli download OmniGen2/OmniGen2");
+        assertThat(out).isRegularFile();
+        assertThat(home.resolve("demo-tiny-v1/model_index.json")).isRegularFile();
+    }
+
+    @Test
+    void badInputThroughTheLauncherIsOneLineAndExitCodeTwo() throws Exception {
+        Result r = run("sh", LAUNCHER.toString(), "generate", "-m", "/nonexistent/ckpt", "-p", "x", "-o", "/tmp/never.png");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).hasSize(1);
+        assertThat(r.err().get(0)).startsWith("error: /nonexistent/ckpt");
+        assertThat(Path.of("/tmp/never.png")).doesNotExist();
     }
 }

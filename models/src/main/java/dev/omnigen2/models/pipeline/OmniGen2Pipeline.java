@@ -84,6 +84,9 @@ public final class OmniGen2Pipeline implements AutoCloseable {
             for (AutoCloseable a : opened) {
                 try { a.close(); } catch (Exception ignored) { /* already failing */ }
             }
+            // config.json values a model rejects, unreadable files: a bad checkpoint, not a bug
+            if (e instanceof IllegalArgumentException || e instanceof java.io.UncheckedIOException)
+                throw new CheckpointFolder.CheckpointException(e.getMessage());
             throw e;
         }
     }
