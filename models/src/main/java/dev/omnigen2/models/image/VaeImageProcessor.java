@@ -32,15 +32,8 @@ public final class VaeImageProcessor {
 
     /** [1, 3, H, W] in [−1, 1]. */
     public static Tensor toTensor(RgbImage image) {
-        int h = image.height(), w = image.width();
-        Tensor out = Tensor.zeros(1, 3, h, w);
-        for (int c = 0; c < 3; c++)
-            for (int y = 0; y < h; y++)
-                for (int x = 0; x < w; x++) {
-                    float v = image.get(x, y, c) / 255.0f;
-                    out.setFloat(((long) c * h + y) * w + x, 2.0f * v - 1.0f);
-                }
-        return out;
+        return dev.omnigen2.models.vae.VaeImages.fromRgb8(image.rgb(), image.height(), image.width())
+                .reshape(1, 3, image.height(), image.width());
     }
 
     public Tensor preprocess(RgbImage image, long maxPixels, int maxSideLength) {

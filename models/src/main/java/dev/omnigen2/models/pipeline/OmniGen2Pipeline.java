@@ -7,6 +7,7 @@ import dev.omnigen2.models.transformer.OmniGen2Transformer;
 import dev.omnigen2.models.vae.FluxVae;
 import dev.omnigen2.models.vae.Posterior;
 import dev.omnigen2.models.vae.Tiling;
+import dev.omnigen2.models.vae.VaeImages;
 import dev.omnigen2.runtime.Tensor;
 import dev.omnigen2.sampler.DpmSolverMultistepScheduler;
 import dev.omnigen2.sampler.Guidance;
@@ -191,8 +192,8 @@ public final class OmniGen2Pipeline implements AutoCloseable {
 
         l.stage("decoding");
         Tensor decoded = vae.decode(vae.unscaleLatent(sampling.latents()), vaeTiling);
-        Tensor resized = OutputImages.resizeBilinear(decoded, outH, outW);
-        RgbImage image = OutputImages.toRgb(resized);
+        Tensor resized = VaeImages.resizeBilinear(decoded, outH, outW);
+        RgbImage image = VaeImages.toRgb(resized);
         return new Result(image, prompt, negative, refs, genH, genW, init, sampling, decoded, resized);
     }
 

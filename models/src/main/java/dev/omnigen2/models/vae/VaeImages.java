@@ -1,5 +1,6 @@
 package dev.omnigen2.models.vae;
 
+import dev.omnigen2.models.image.RgbImage;
 import dev.omnigen2.runtime.Parallel;
 import dev.omnigen2.runtime.Tensor;
 
@@ -64,28 +65,38 @@ public final class VaeImages {
     }
 
     /**
-     * torch's {@code F.interpolate(x, size, mode="bilinear", align_corners=False)} without antialiasing, per
-     * channel of [C, H, W], in float32: source coordinate {@code max(0, (in/out)·(dst + 0.5) − 0.5)}, the two
-     * nearest source pixels weighted by distance, separable in H and W.
+     * torch's {@code F.interpolate(x, size, mode="bilinear", align_corners=False)} (no antialiasing) on [C, H, W]
+     * or [1, C, H, W], bit-exact with torch ≥ 2's CPU kernel: source coordinates
+     * {@code max(0, (in/out)·(dst + 0.5) − 0.5)} in float32 and fused multiply-adds in the blend. Identity when the
+     * size is unchanged.
      */
     public static Tensor resizeBilinear(Tensor x, int outH, int outW) {
-        if (x.rank() != 3 || outH <= 0 || outW <= 0)
+        Tensor img = x.rank() == 4 ? x.select0(0) : x;
+        if (img.rank() != 3 || outH <= 0 || outW <= 0)
             throw new IllegalArgumentException("bilinear resize: [C, H, W] to a positive size, got " + x + " to " + outH + "x" + outW);
-        int c = x.size(0), inH = x.size(1), inW = x.size(2);
+        int c = img.size(0), inH = img.size(1), inW = img.size(2);
+        if (inH == outH && inW == outW) return img;
         Axis ys = new Axis(inH, outH), xs = new Axis(inW, outW);
-        Tensor out = Tensor.zeros(c, outH, outW);
+        float[] src = img.toFloatArray();
+        float[] out = new float[c * outH * outW];
         Parallel.forEach(c, ch -> {
-            long in = (long) ch * inH * inW, o = (long) ch * outH * outW;
+            int in = ch * inH * inW, o = ch * outH * outW;
             for (int oy = 0; oy < outH; oy++) {
-                long r0 = in + (long) ys.i0[oy] * inW, r1 = in + (long) ys.i1[oy] * inW;
+                int r0 = in + ys.i0[oy] * inW, r1 = in + ys.i1[oy] * inW;
                 for (int ox = 0; ox < outW; ox++) {
-                    float top = xs.l0[ox] * x.getFloat(r0 + xs.i0[ox]) + xs.l1[ox] * x.getFloat(r0 + xs.i1[ox]);
-                    float bottom = xs.l0[ox] * x.getFloat(r1 + xs.i0[ox]) + xs.l1[ox] * x.getFloat(r1 + xs.i1[ox]);
-                    out.setFloat(o + (long) oy * outW + ox, ys.l0[oy] * top + ys.l1[oy] * bottom);
+                    float top = Math.fma(src[r0 + xs.i1[ox]], xs.l1[ox], src[r0 + xs.i0[ox]] * xs.l0[ox]);
+                    float bottom = Math.fma(src[r1 + xs.i1[ox]], xs.l1[ox], src[r1 + xs.i0[ox]] * xs.l0[ox]);
+                    out[o + oy * outW + ox] = Math.fma(bottom, ys.l1[oy], top * ys.l0[oy]);
                 }
             }
         });
-        return out;
+        return Tensor.of(out, c, outH, outW);
+    }
+
+    /** The pipeline's returned image: {@link #toRgb8} of a decoded (and resized) [3, H, W] or [1, 3, H, W]. */
+    public static RgbImage toRgb(Tensor image) {
+        Tensor img = image.rank() == 4 ? image.select0(0) : image;
+        return new RgbImage(img.size(2), img.size(1), toRgb8(img));
     }
 
     /** Source indices and weights of one axis of a bilinear resize. */
@@ -100,11 +111,11 @@ public final class VaeImages {
             l1 = new float[out];
             float scale = (float) in / out;
             for (int d = 0; d < out; d++) {
-                float src = Math.max(0f, scale * (d + 0.5f) - 0.5f);
-                int lo = (int) src;
+                float src = Math.max(scale * ((float) d + 0.5f) - 0.5f, 0f);
+                int lo = Math.min((int) src, in - 1);
                 i0[d] = lo;
                 i1[d] = lo + (lo < in - 1 ? 1 : 0);
-                l1[d] = src - lo;
+                l1[d] = Math.min(Math.max(src - lo, 0f), 1f);
                 l0[d] = 1f - l1[d];
             }
         }
