@@ -1,0 +1,100 @@
+#!/bin/sh
+# GPU check for the cuBLAS offload (runtime/src/main/java/dev/omnigen2/runtime/cuda). Run on a machine with an
+# NVIDIA GPU and the CUDA 12 or 13 libraries (a toolkit under CUDA_HOME or /usr/local/cuda, or the
+# nvidia-cublas-cu12 / nvidia-cuda-runtime-cu12 Python wheels):
+#
+#   bench/gpu-check.sh [--quick] [--transformer DIR] [--size 1024] [--no-cpu]
+#
+# 1. GEMM comparisons: the products of the transformer and of Qwen2.5-VL-3B (M = 1, 17, 333; BF16, F32 and F16
+#    weights; with and without bias; both precisions) on the real cuBLAS against the CPU kernel Linear.forward,
+#    each within a bound of float rounding on the inputs the GPU saw. Then GPU timings of the transformer's products
+#    at 4352 rows (1024² = 4096 image tokens + text) next to the CPU kernel. Exit 1 if a comparison fails.
+# 2. With --transformer DIR (a transformer/ folder of OmniGen2/OmniGen2: config.json + sharded safetensors; a
+#    synthetic checkpoint of the real sizes works as well): one transformer forward at SIZE² (default 1024²) with
+#    the device set to cuda, then to cpu (unless --no-cpu: the CPU forward at 1024² takes many minutes), and the
+#    number of GEMMs the GPU ran. Until the models route their products through dev.omnigen2.runtime.Device, that
+#    number is 0 and both timings are CPU timings; the script says so.
+#
+# Extra JVM options (e.g. -Domnigen2.cuda.lib=/path, -Domnigen2.cuda.memory=40g) go in JAVA_OPTS.
+set -eu
+cd "$(dirname "$0")/.."
+. ./bin/find-jdk.sh
+omnigen2_find_jdk
+JAVA="$JAVA_HOME/bin/java"
+JVM="--enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector -Xmx64g ${JAVA_OPTS-}"
+
+QUICK="" TRANSFORMER="" SIZE=1024 CPU=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) QUICK=--quick ;;
+    --transformer) TRANSFORMER="$2"; shift ;;
+    --size) SIZE="$2"; shift ;;
+    --no-cpu) CPU=0 ;;
+    *) echo "usage: bench/gpu-check.sh [--quick] [--transformer DIR] [--size 1024] [--no-cpu]" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+echo "building runtime and models ..."
+./mvnw -q -pl models -am package -DskipTests dependency:build-classpath \
+  -Dmdep.outputFile="$TMP/classpath" -Dmdep.includeScope=runtime >"$TMP/build.log" 2>&1 \
+  || { cat "$TMP/build.log"; exit 2; }
+CP="$(ls models/target/models-*.jar | grep -v tests | head -n 1):$(cat "$TMP/classpath")"
+
+echo "== GEMM comparisons and timings (nvidia-smi: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null || echo 'not found')) =="
+STATUS=0
+# shellcheck disable=SC2086
+"$JAVA" $JVM -cp "$CP" dev.omnigen2.runtime.cuda.GpuCheck $QUICK || STATUS=$?
+[ "$STATUS" -eq 2 ] && { echo "CUDA is not available here (line above says why); nothing more to check."; exit 2; }
+
+if [ -n "$TRANSFORMER" ]; then
+  cat >"$TMP/TransformerTiming.java" <<'JAVA'
+import dev.omnigen2.models.transformer.OmniGen2Transformer;
+import dev.omnigen2.models.transformer.OmniGen2TransformerConfig;
+import dev.omnigen2.runtime.Device;
+import dev.omnigen2.runtime.Tensor;
+import java.nio.file.Path;
+import java.util.Random;
+
+/** One transformer forward at SIZE² per device: args = transformer folder, size, devices (e.g. "cuda,cpu"). */
+public class TransformerTiming {
+    public static void main(String[] args) {
+        int size = Integer.parseInt(args[1]);
+        try (OmniGen2Transformer model = OmniGen2Transformer.load(Path.of(args[0]))) {
+            OmniGen2TransformerConfig c = model.config();
+            int side = size / 8, textLen = 256;  // Flux VAE: 8x down-sampling
+            Random rnd = new Random(0);
+            Tensor latents = Tensor.zeros(1, c.inChannels(), side, side), text = Tensor.zeros(1, textLen, c.textFeatDim());
+            for (long i = 0; i < latents.numel(); i++) latents.setFloat(i, (float) rnd.nextGaussian());
+            for (long i = 0; i < text.numel(); i++) text.setFloat(i, (float) rnd.nextGaussian());
+            var input = new OmniGen2Transformer.Input(latents, new float[] {0.5f}, text, new int[] {textLen}, null);
+            for (String device : args[2].split(",")) {
+                Device.select(device);
+                System.out.println(Device.describe());
+                long gemms0 = Device.cuda() == null ? 0 : Device.cuda().stats().gemmCalls();
+                long t0 = System.nanoTime();
+                model.forward(input);
+                double first = (System.nanoTime() - t0) / 1e9;
+                t0 = System.nanoTime();
+                if (device.equals("cuda")) model.forward(input);  // second call: weights already on the device
+                double second = device.equals("cuda") ? (System.nanoTime() - t0) / 1e9 : first;
+                long gemms = Device.cuda() == null ? 0 : Device.cuda().stats().gemmCalls() - gemms0;
+                System.out.printf("transformer forward %dx%d on %s: first %.2f s, steady %.2f s, GPU GEMMs %d%n",
+                        size, size, device, first, second, gemms);
+                if (device.equals("cuda") && gemms == 0)
+                    System.out.println("  note: the models do not route their products through Device yet: this was a CPU forward");
+                Device.release();
+            }
+        }
+    }
+}
+JAVA
+  DEVICES=cuda
+  [ "$CPU" = 1 ] && DEVICES=cuda,cpu
+  echo "== transformer forward at ${SIZE}x${SIZE} ($TRANSFORMER) =="
+  # shellcheck disable=SC2086
+  "$JAVA" $JVM -cp "$CP" "$TMP/TransformerTiming.java" "$TRANSFORMER" "$SIZE" "$DEVICES"
+fi
+exit "$STATUS"

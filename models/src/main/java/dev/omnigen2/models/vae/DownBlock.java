@@ -1,0 +1,30 @@
+package dev.omnigen2.models.vae;
+
+import dev.omnigen2.models.Weights;
+import dev.omnigen2.runtime.Tensor;
+
+/** diffusers' DownEncoderBlock2D: {@code layers_per_block} resnets, then a downsampler except at the last level. */
+final class DownBlock {
+    private final ResnetBlock[] resnets;
+    private final Downsample downsample;
+
+    DownBlock(Weights w, int inChannels, int outChannels, int layers, int groups, boolean withDownsample) {
+        resnets = new ResnetBlock[layers];
+        for (int j = 0; j < layers; j++)
+            resnets[j] = new ResnetBlock(w.prefix("resnets").prefix(j), j == 0 ? inChannels : outChannels, outChannels, groups);
+        downsample = withDownsample ? new Downsample(w.prefix("downsamplers").prefix(0), outChannels) : null;
+    }
+
+    Tensor forward(Tensor x, Trace trace) {
+        Tensor h = x;
+        for (int j = 0; j < resnets.length; j++) {
+            h = resnets[j].forward(h);
+            trace.record("resnets." + j, h);
+        }
+        if (downsample != null) {
+            h = downsample.forward(h);
+            trace.record("downsamplers.0", h);
+        }
+        return h;
+    }
+}

@@ -1,0 +1,25 @@
+package dev.omnigen2.models.vae;
+
+import dev.omnigen2.models.Weights;
+import dev.omnigen2.runtime.Conv2d;
+import dev.omnigen2.runtime.Tensor;
+
+/**
+ * Halves the resolution with a 3×3 stride-2 convolution after padding one zero row at the bottom and one zero
+ * column at the right only (upstream pads (0, 1, 0, 1) and convolves without padding). A symmetric padding
+ * would shift every window by one pixel. Each side n becomes floor(n / 2).
+ */
+final class Downsample {
+    private final Tensor weight, bias;
+
+    Downsample(Weights w, int channels) {
+        weight = w.get("conv.weight", channels, channels, 3, 3);
+        bias = w.get("conv.bias", channels);
+    }
+
+    Tensor forward(Tensor x) {
+        if (x.size(1) < 2 || x.size(2) < 2)
+            throw new IllegalArgumentException("downsample: input " + x + " is smaller than 2x2");
+        return Conv2d.forward(x, weight, bias, 2, 0, 0, 1, 1);
+    }
+}

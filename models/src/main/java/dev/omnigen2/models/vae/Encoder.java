@@ -1,0 +1,53 @@
+package dev.omnigen2.models.vae;
+
+import dev.omnigen2.models.Weights;
+import dev.omnigen2.runtime.Conv2d;
+import dev.omnigen2.runtime.Tensor;
+
+/**
+ * Image [in_channels, H, W] in [-1, 1] → posterior moments [2·latent_channels, H/f, W/f] (mean, then raw
+ * log-variance), f = 2^(levels−1): conv_in, one down block per level, mid block, GroupNorm + SiLU, conv_out.
+ */
+final class Encoder {
+    private final FluxVaeConfig config;
+    private final Tensor convInWeight, convInBias, normOutWeight, normOutBias, convOutWeight, convOutBias;
+    private final DownBlock[] downBlocks;
+    private final MidBlock midBlock;
+
+    Encoder(Weights w, FluxVaeConfig config) {
+        this.config = config;
+        int groups = config.normNumGroups(), levels = config.levels(), deepest = config.deepestChannels();
+        convInWeight = w.get("conv_in.weight", config.channels(0), config.inChannels(), 3, 3);
+        convInBias = w.get("conv_in.bias", config.channels(0));
+        downBlocks = new DownBlock[levels];
+        for (int i = 0; i < levels; i++) {
+            int in = config.channels(Math.max(0, i - 1)), out = config.channels(i);
+            downBlocks[i] = new DownBlock(w.prefix("down_blocks").prefix(i), in, out, config.layersPerBlock(), groups,
+                    i < levels - 1);
+        }
+        midBlock = new MidBlock(w.prefix("mid_block"), deepest, groups, config.midBlockAddAttention());
+        normOutWeight = w.get("conv_norm_out.weight", deepest);
+        normOutBias = w.get("conv_norm_out.bias", deepest);
+        convOutWeight = w.get("conv_out.weight", 2 * config.latentChannels(), deepest, 3, 3);
+        convOutBias = w.get("conv_out.bias", 2 * config.latentChannels());
+    }
+
+    Tensor forward(Tensor image, Trace trace) {
+        if (image.rank() != 3 || image.size(0) != config.inChannels())
+            throw new IllegalArgumentException("VAE encoder: expected an image [" + config.inChannels() + ", H, W], got " + image);
+        Tensor h = Conv2d.same(image, convInWeight, convInBias);
+        trace.record("conv_in", h);
+        for (int i = 0; i < downBlocks.length; i++) {
+            h = downBlocks[i].forward(h, trace.under("down_blocks." + i));
+            trace.record("down_blocks." + i, h);
+        }
+        h = midBlock.forward(h, trace.under("mid_block"));
+        trace.record("mid_block", h);
+        if (trace.active()) trace.record("conv_norm_out", VaeOps.groupNorm(h, config.normNumGroups(), normOutWeight, normOutBias, false));
+        h = VaeOps.groupNorm(h, config.normNumGroups(), normOutWeight, normOutBias, true);
+        trace.record("conv_act", h);
+        h = Conv2d.same(h, convOutWeight, convOutBias);
+        trace.record("conv_out", h);
+        return h;
+    }
+}

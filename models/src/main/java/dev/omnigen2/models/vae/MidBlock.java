@@ -1,0 +1,28 @@
+package dev.omnigen2.models.vae;
+
+import dev.omnigen2.models.Weights;
+import dev.omnigen2.runtime.Tensor;
+
+/** diffusers' UNetMidBlock2D at the lowest resolution: resnet, self-attention (optional), resnet. */
+final class MidBlock {
+    private final ResnetBlock first, second;
+    private final MidBlockAttention attention;
+
+    MidBlock(Weights w, int channels, int groups, boolean withAttention) {
+        first = new ResnetBlock(w.prefix("resnets").prefix(0), channels, channels, groups);
+        attention = withAttention ? new MidBlockAttention(w.prefix("attentions").prefix(0), channels, groups) : null;
+        second = new ResnetBlock(w.prefix("resnets").prefix(1), channels, channels, groups);
+    }
+
+    Tensor forward(Tensor x, Trace trace) {
+        Tensor h = first.forward(x);
+        trace.record("resnets.0", h);
+        if (attention != null) {
+            h = attention.forward(h);
+            trace.record("attentions.0", h);
+        }
+        h = second.forward(h);
+        trace.record("resnets.1", h);
+        return h;
+    }
+}

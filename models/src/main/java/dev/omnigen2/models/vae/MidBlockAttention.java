@@ -1,0 +1,49 @@
+package dev.omnigen2.models.vae;
+
+import dev.omnigen2.models.Weights;
+import dev.omnigen2.runtime.Attention;
+import dev.omnigen2.runtime.Linear;
+import dev.omnigen2.runtime.Tensor;
+
+/**
+ * The mid block's self-attention over all H·W positions: one head as wide as the channels, GroupNorm in front
+ * (eps 1e-6 like every norm of this VAE), linear q/k/v/out projections with bias, and a residual connection.
+ * Positions are tokens in row-major order (n = y·W + x). The runtime attention streams over keys, so the
+ * [H·W, H·W] score matrix (1 GiB for a 1024² image) never exists.
+ */
+final class MidBlockAttention {
+    private final int channels, groups;
+    private final Tensor normWeight, normBias;
+    private final Tensor qWeight, qBias, kWeight, kBias, vWeight, vBias, outWeight, outBias;
+
+    MidBlockAttention(Weights w, int channels, int groups) {
+        this.channels = channels;
+        this.groups = groups;
+        normWeight = w.get("group_norm.weight", channels);
+        normBias = w.get("group_norm.bias", channels);
+        qWeight = w.get("to_q.weight", channels, channels);
+        qBias = w.get("to_q.bias", channels);
+        kWeight = w.get("to_k.weight", channels, channels);
+        kBias = w.get("to_k.bias", channels);
+        vWeight = w.get("to_v.weight", channels, channels);
+        vBias = w.get("to_v.bias", channels);
+        outWeight = w.get("to_out.0.weight", channels, channels);
+        outBias = w.get("to_out.0.bias", channels);
+    }
+
+    /** x [C, H, W] → x + attention(x), same shape. */
+    Tensor forward(Tensor x) {
+        int h = x.size(1), w = x.size(2);
+        Tensor normed = VaeOps.groupNorm(x, groups, normWeight, normBias, false);
+        Tensor tokens = VaeOps.transpose(normed.reshape(channels, h * w));
+        Tensor q = Linear.forward(tokens, qWeight, qBias);
+        Tensor k = Linear.forward(tokens, kWeight, kBias);
+        Tensor v = Linear.forward(tokens, vWeight, vBias);
+        float scale = (float) (1.0 / Math.sqrt(channels));
+        Tensor attended = Attention.forward(q, k, v, 1, 1, channels, scale, Attention.Mask.NONE);
+        Tensor projected = Linear.forward(attended, outWeight, outBias);
+        Tensor out = VaeOps.transpose(projected).reshape(channels, h, w);
+        VaeOps.addInPlace(out, x);
+        return out;
+    }
+}

@@ -1,0 +1,33 @@
+package dev.omnigen2.models.vae;
+
+import dev.omnigen2.models.Weights;
+import dev.omnigen2.runtime.Tensor;
+
+/**
+ * diffusers' UpDecoderBlock2D: {@code layers_per_block + 1} resnets (one more than the matching down block),
+ * then an upsampler except at the last (full-resolution) level.
+ */
+final class UpBlock {
+    private final ResnetBlock[] resnets;
+    private final Upsample upsample;
+
+    UpBlock(Weights w, int inChannels, int outChannels, int layers, int groups, boolean withUpsample) {
+        resnets = new ResnetBlock[layers];
+        for (int j = 0; j < layers; j++)
+            resnets[j] = new ResnetBlock(w.prefix("resnets").prefix(j), j == 0 ? inChannels : outChannels, outChannels, groups);
+        upsample = withUpsample ? new Upsample(w.prefix("upsamplers").prefix(0), outChannels) : null;
+    }
+
+    Tensor forward(Tensor x, Trace trace) {
+        Tensor h = x;
+        for (int j = 0; j < resnets.length; j++) {
+            h = resnets[j].forward(h);
+            trace.record("resnets." + j, h);
+        }
+        if (upsample != null) {
+            h = upsample.forward(h);
+            trace.record("upsamplers.0", h);
+        }
+        return h;
+    }
+}

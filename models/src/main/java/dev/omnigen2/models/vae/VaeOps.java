@@ -1,0 +1,116 @@
+package dev.omnigen2.models.vae;
+
+import dev.omnigen2.runtime.DType;
+import dev.omnigen2.runtime.Norms;
+import dev.omnigen2.runtime.Parallel;
+import dev.omnigen2.runtime.Tensor;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The few element-wise and layout ops the VAE needs beyond the runtime kernels, on F32 activations of one
+ * image laid out [C, H, W]. Scalar but multi-threaded over channels; the runtime may later offer vectorised
+ * versions.
+ */
+final class VaeOps {
+    private VaeOps() {}
+
+    /** GroupNorm with this VAE's groups and epsilon, optionally fused with SiLU, into a new tensor. */
+    static Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, boolean silu) {
+        Tensor out = Tensor.zeros(x.shape());
+        Norms.groupNorm(x, groups, weight, bias, FluxVaeConfig.NORM_EPS, silu, out);
+        return out;
+    }
+
+    /** {@code acc += x}, element-wise, same shape. */
+    static void addInPlace(Tensor acc, Tensor x) {
+        checkSameShape(acc, x, "add");
+        MemorySegment a = acc.data(), b = x.data();
+        long n = acc.numel();
+        int chunks = chunks(n);
+        Parallel.forEach(chunks, c -> {
+            long lo = n * c / chunks, hi = n * (c + 1) / chunks;
+            for (long i = lo; i < hi; i++)
+                a.setAtIndex(Tensor.F32, i, a.getAtIndex(Tensor.F32, i) + b.getAtIndex(Tensor.F32, i));
+        });
+    }
+
+    /** [R, C] → [C, R] (a contiguous copy), blocked so both sides are walked in cache-sized tiles. */
+    static Tensor transpose(Tensor x) {
+        requireF32(x, "transpose");
+        int rows = x.size(0), cols = x.size(1);
+        Tensor out = Tensor.zeros(cols, rows);
+        MemorySegment src = x.data(), dst = out.data();
+        final int block = 64;
+        int rowBlocks = (rows + block - 1) / block;
+        Parallel.forEach(rowBlocks, rb -> {
+            int r0 = rb * block, r1 = Math.min(rows, r0 + block);
+            for (int c0 = 0; c0 < cols; c0 += block) {
+                int c1 = Math.min(cols, c0 + block);
+                for (int r = r0; r < r1; r++)
+                    for (int c = c0; c < c1; c++)
+                        dst.setAtIndex(Tensor.F32, (long) c * rows + r, src.getAtIndex(Tensor.F32, (long) r * cols + c));
+            }
+        });
+        return out;
+    }
+
+    /** Nearest-neighbour ×2 upsampling of [C, H, W]: out[c, y, x] = in[c, y/2, x/2]. */
+    static Tensor upsampleNearest2x(Tensor x) {
+        requireF32(x, "upsample");
+        int c = x.size(0), h = x.size(1), w = x.size(2);
+        Tensor out = Tensor.zeros(c, 2 * h, 2 * w);
+        MemorySegment src = x.data(), dst = out.data();
+        Parallel.forEach(c, ch -> {
+            long in = (long) ch * h * w, o = (long) ch * 4 * h * w;
+            for (int y = 0; y < h; y++) {
+                long rowIn = in + (long) y * w;
+                long rowOut = o + (long) (2 * y) * (2 * w);
+                for (int xx = 0; xx < w; xx++) {
+                    float v = src.getAtIndex(Tensor.F32, rowIn + xx);
+                    dst.setAtIndex(Tensor.F32, rowOut + 2 * xx, v);
+                    dst.setAtIndex(Tensor.F32, rowOut + 2 * xx + 1, v);
+                }
+                MemorySegment.copy(dst, rowOut * 4, dst, (rowOut + 2L * w) * 4, 2L * w * 4);
+            }
+        });
+        return out;
+    }
+
+    /** Rows [y0, y0+h) and columns [x0, x0+w) of every channel of [C, H, W], clipped to the tensor; a copy. */
+    static Tensor crop(Tensor x, int y0, int x0, int h, int w) {
+        requireF32(x, "crop");
+        int c = x.size(0), hh = x.size(1), ww = x.size(2);
+        int h1 = Math.min(h, hh - y0), w1 = Math.min(w, ww - x0);
+        Tensor out = Tensor.zeros(c, h1, w1);
+        for (int ch = 0; ch < c; ch++)
+            for (int y = 0; y < h1; y++)
+                MemorySegment.copy(x.data(), (((long) ch * hh + y0 + y) * ww + x0) * 4,
+                        out.data(), ((long) ch * h1 + y) * w1 * 4, (long) w1 * 4);
+        return out;
+    }
+
+    /** Copies all of {@code src} [C, h, w] into {@code dst} [C, H, W] with its top-left corner at (y0, x0). */
+    static void paste(Tensor src, Tensor dst, int y0, int x0) {
+        int c = src.size(0), h = src.size(1), w = src.size(2), hh = dst.size(1), ww = dst.size(2);
+        if (dst.size(0) != c || y0 + h > hh || x0 + w > ww)
+            throw new IllegalArgumentException("paste " + src + " at (" + y0 + ", " + x0 + ") into " + dst);
+        for (int ch = 0; ch < c; ch++)
+            for (int y = 0; y < h; y++)
+                MemorySegment.copy(src.data(), ((long) ch * h + y) * w * 4,
+                        dst.data(), (((long) ch * hh + y0 + y) * ww + x0) * 4, (long) w * 4);
+    }
+
+    static void requireF32(Tensor x, String op) {
+        if (x.dtype() != DType.F32) throw new IllegalArgumentException(op + ": expected an F32 activation, got " + x);
+    }
+
+    private static void checkSameShape(Tensor a, Tensor b, String op) {
+        if (!java.util.Arrays.equals(a.shape(), b.shape()) || a.dtype() != DType.F32 || b.dtype() != DType.F32)
+            throw new IllegalArgumentException(op + ": " + a + " and " + b + " must be F32 of one shape");
+    }
+
+    private static int chunks(long n) {
+        return (int) Math.max(1, Math.min(64, n / 16384));
+    }
+}
