@@ -64,8 +64,8 @@ class PipelineChatGoldenTest {
     private static List<RgbImage> images(JsonNode call, String p) {
         List<RgbImage> images = new ArrayList<>();
         for (JsonNode path : call.get("input_images")) {
-            // chat mode loads without EXIF orientation; these files have none, so the loader's result must be the stored one
-            RgbImage img = ImageLoader.load(dir().resolve(path.asText()));
+            // inference_chat.py loads without EXIF transpose
+            RgbImage img = ImageLoader.loadWithoutOrientation(dir().resolve(path.asText()));
             String key = p + "input_image" + images.size() + "_rgb";
             assertThat(img.rgb()).as(key).isEqualTo(bytes(cases.tensor(key)));
             images.add(img);
