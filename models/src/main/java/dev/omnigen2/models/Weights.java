@@ -50,6 +50,10 @@ public final class Weights {
 
     /** As {@link #get(String)}, and the shape must equal {@code shape}. */
     public Tensor get(String name, int... shape) {
+        if (store instanceof ShapedSource s) {
+            used.add(full(name));
+            return s.tensor(full(name), shape);
+        }
         Tensor t = get(name);
         if (!Arrays.equals(t.shape(), shape))
             throw new WeightsException(store.source() + ": tensor '" + full(name) + "' has shape " + Arrays.toString(t.shape())
@@ -77,6 +81,15 @@ public final class Weights {
     public Set<String> used() { return Collections.unmodifiableSet(new LinkedHashSet<>(used)); }
 
     public String source() { return store.source(); }
+
+    /**
+     * A store that makes tensors on request, given the shape the model expects (synthetic checkpoints: binding a
+     * model to one lists every tensor a real checkpoint must hold). Its {@link TensorStore#contains} answers
+     * false, so optional tensors are left out.
+     */
+    public interface ShapedSource {
+        Tensor tensor(String name, int[] shape);
+    }
 
     /** A checkpoint that does not fit the model: missing, unused or mis-shaped tensors. */
     public static final class WeightsException extends RuntimeException {

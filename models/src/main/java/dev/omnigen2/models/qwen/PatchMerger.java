@@ -2,7 +2,7 @@ package dev.omnigen2.models.qwen;
 
 import dev.omnigen2.models.Weights;
 import dev.omnigen2.runtime.Activations;
-import dev.omnigen2.runtime.Linear;
+import dev.omnigen2.runtime.Device;
 import dev.omnigen2.runtime.Norms;
 import dev.omnigen2.runtime.Tensor;
 
@@ -28,8 +28,8 @@ final class PatchMerger {
     /** x [N, D] → [N / merge², out_hidden]. */
     Tensor forward(Tensor x) {
         Tensor normed = Norms.rmsNorm(x, lnQ, EPS).reshape(-1, joined);
-        Tensor h = Linear.forward(normed, fc1, fc1Bias);
+        Tensor h = Device.linear(normed, fc1, fc1Bias);
         Activations.geluErf(h, h);
-        return Linear.forward(h, fc2, fc2Bias);
+        return Device.linear(h, fc2, fc2Bias);
     }
 }

@@ -53,7 +53,7 @@ public final class Qwen25Vl implements AutoCloseable {
     }
 
     /** A model over an already opened store (which it then owns). */
-    static Qwen25Vl of(Qwen25VlConfig config, TensorStore store) { return new Qwen25Vl(config, store); }
+    public static Qwen25Vl of(Qwen25VlConfig config, TensorStore store) { return new Qwen25Vl(config, store); }
 
     public Qwen25VlConfig config() { return config; }
 

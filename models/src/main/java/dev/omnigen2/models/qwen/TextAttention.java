@@ -2,7 +2,7 @@ package dev.omnigen2.models.qwen;
 
 import dev.omnigen2.models.Weights;
 import dev.omnigen2.runtime.Attention;
-import dev.omnigen2.runtime.Linear;
+import dev.omnigen2.runtime.Device;
 import dev.omnigen2.runtime.Rope;
 import dev.omnigen2.runtime.Tensor;
 
@@ -37,9 +37,9 @@ final class TextAttention {
      * @param cache    the sequence's cache (may be null for a cache-free forward)
      */
     Tensor forward(Tensor x, Tensor cos, Tensor sin, boolean[] keyValid, KvCache cache, int layer) {
-        Tensor q = Linear.forward(x, wq, bq);
-        Tensor k = Linear.forward(x, wk, bk);
-        Tensor v = Linear.forward(x, wv, bv);
+        Tensor q = Device.linear(x, wq, bq);
+        Tensor k = Device.linear(x, wk, bk);
+        Tensor v = Device.linear(x, wv, bv);
         Rope.rotateHalf(q, cos, sin, heads, headDim);
         Rope.rotateHalf(k, cos, sin, kvHeads, headDim);
         int past = 0;
@@ -51,6 +51,6 @@ final class TextAttention {
         }
         Attention.Mask mask = new Attention.Mask(true, past, keyValid, null);
         Tensor context = Attention.forward(q, k, v, heads, kvHeads, headDim, scale, mask);
-        return Linear.forward(context, wo, null);
+        return Device.linear(context, wo, null);
     }
 }

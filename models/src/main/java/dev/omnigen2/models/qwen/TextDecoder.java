@@ -1,7 +1,7 @@
 package dev.omnigen2.models.qwen;
 
 import dev.omnigen2.models.Weights;
-import dev.omnigen2.runtime.Linear;
+import dev.omnigen2.runtime.Device;
 import dev.omnigen2.runtime.Norms;
 import dev.omnigen2.runtime.Tensor;
 
@@ -73,7 +73,7 @@ public final class TextDecoder {
     }
 
     /** Logits [L, vocab] of normed hidden states [L, D]. */
-    public Tensor logits(Tensor hidden) { return Linear.forward(hidden, lmHead, null); }
+    public Tensor logits(Tensor hidden) { return Device.linear(hidden, lmHead, null); }
 
     /** An empty KV cache for one sequence of at most {@code capacity} tokens. */
     public KvCache newCache(int capacity) {

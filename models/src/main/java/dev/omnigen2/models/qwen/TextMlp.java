@@ -2,7 +2,7 @@ package dev.omnigen2.models.qwen;
 
 import dev.omnigen2.models.Weights;
 import dev.omnigen2.runtime.Activations;
-import dev.omnigen2.runtime.Linear;
+import dev.omnigen2.runtime.Device;
 import dev.omnigen2.runtime.Tensor;
 
 /** The decoder's SwiGLU feed-forward: down(silu(gate(x)) · up(x)), no biases. */
@@ -16,9 +16,9 @@ final class TextMlp {
     }
 
     Tensor forward(Tensor x) {
-        Tensor g = Linear.forward(x, gate, null);
-        Tensor u = Linear.forward(x, up, null);
+        Tensor g = Device.linear(x, gate, null);
+        Tensor u = Device.linear(x, up, null);
         Activations.swiglu(g, u, g);
-        return Linear.forward(g, down, null);
+        return Device.linear(g, down, null);
     }
 }

@@ -2,7 +2,7 @@ package dev.omnigen2.models.qwen;
 
 import dev.omnigen2.models.Weights;
 import dev.omnigen2.runtime.Attention;
-import dev.omnigen2.runtime.Linear;
+import dev.omnigen2.runtime.Device;
 import dev.omnigen2.runtime.Rope;
 import dev.omnigen2.runtime.Tensor;
 
@@ -27,11 +27,11 @@ final class VisionAttention {
     }
 
     Tensor forward(Tensor x, Tensor cos, Tensor sin, int[] cuSeqlens) {
-        Tensor fused = Linear.forward(x, qkv, qkvBias);
+        Tensor fused = Device.linear(x, qkv, qkvBias);
         Tensor q = fused.narrow(1, 0, dim), k = fused.narrow(1, dim, dim), v = fused.narrow(1, 2 * dim, dim);
         Rope.rotateHalf(q, cos, sin, heads, headDim);
         Rope.rotateHalf(k, cos, sin, heads, headDim);
         Tensor context = Attention.forward(q, k, v, heads, heads, headDim, scale, Attention.Mask.segments(cuSeqlens));
-        return Linear.forward(context, proj, projBias);
+        return Device.linear(context, proj, projBias);
     }
 }

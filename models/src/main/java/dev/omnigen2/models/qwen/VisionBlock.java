@@ -2,7 +2,7 @@ package dev.omnigen2.models.qwen;
 
 import dev.omnigen2.models.Weights;
 import dev.omnigen2.runtime.Activations;
-import dev.omnigen2.runtime.Linear;
+import dev.omnigen2.runtime.Device;
 import dev.omnigen2.runtime.Norms;
 import dev.omnigen2.runtime.Tensor;
 
@@ -30,9 +30,9 @@ final class VisionBlock {
     void forward(Tensor x, Tensor cos, Tensor sin, int[] cuSeqlens) {
         DecoderLayer.addInPlace(x, attention.forward(Norms.rmsNorm(x, norm1, EPS), cos, sin, cuSeqlens));
         Tensor h = Norms.rmsNorm(x, norm2, EPS);
-        Tensor g = Linear.forward(h, gate, gateBias);
-        Tensor u = Linear.forward(h, up, upBias);
+        Tensor g = Device.linear(h, gate, gateBias);
+        Tensor u = Device.linear(h, up, upBias);
         Activations.swiglu(g, u, g);
-        DecoderLayer.addInPlace(x, Linear.forward(g, down, downBias));
+        DecoderLayer.addInPlace(x, Device.linear(g, down, downBias));
     }
 }

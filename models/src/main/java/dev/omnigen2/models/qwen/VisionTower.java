@@ -1,7 +1,7 @@
 package dev.omnigen2.models.qwen;
 
 import dev.omnigen2.models.Weights;
-import dev.omnigen2.runtime.Linear;
+import dev.omnigen2.runtime.Device;
 import dev.omnigen2.runtime.Tensor;
 
 import java.lang.foreign.MemorySegment;
@@ -45,7 +45,7 @@ public final class VisionTower {
             throw new IllegalArgumentException("pixel_values " + pixelValues + " do not match the grids: expected [" + patches + ", " + config.patchDim() + "]");
         BiConsumer<String, Tensor> out = trace == null ? (n, t) -> { } : trace;
 
-        Tensor natural = Linear.forward(pixelValues.toF32(), patchEmbed, null);
+        Tensor natural = Device.linear(pixelValues.toF32(), patchEmbed, null);
         out.accept("hidden_after_patch_embed", natural);
         Tensor angles = VisionRotary.angles(VisionRotary.patchPositions(grids, config.spatialMergeSize()), config.headDim());
         out.accept("rotary_pos_emb", angles);

@@ -1,7 +1,7 @@
 package dev.omnigen2.models.transformer;
 
 import dev.omnigen2.models.Weights;
-import dev.omnigen2.runtime.Linear;
+import dev.omnigen2.runtime.Device;
 import dev.omnigen2.runtime.Tensor;
 
 /** A linear layer bound from the checkpoint: weight [out, in] in its stored dtype, optional bias [out]. */
@@ -13,7 +13,7 @@ record Dense(Tensor weight, Tensor bias) {
 
     int outFeatures() { return weight.size(0); }
 
-    Tensor forward(Tensor x) { return Linear.forward(x, weight, bias); }
+    Tensor forward(Tensor x) { return Device.linear(x, weight, bias); }
 
-    void forward(Tensor x, Tensor out) { Linear.forward(x, weight, bias, out); }
+    void forward(Tensor x, Tensor out) { Device.linear(x, weight, bias, out); }
 }

@@ -2,7 +2,7 @@ package dev.omnigen2.models.transformer;
 
 import dev.omnigen2.models.Weights;
 import dev.omnigen2.runtime.Activations;
-import dev.omnigen2.runtime.Linear;
+import dev.omnigen2.runtime.Device;
 import dev.omnigen2.runtime.Tensor;
 
 /**
@@ -36,10 +36,10 @@ final class FeedForward {
             int n = Math.min(TOKEN_CHUNK, t - start);
             Tensor gate = ws.f32("ffn.gate", n, inner), up = ws.f32("ffn.up", n, inner);
             Tensor x = h.slice0(start, n);
-            Linear.forward(x, linear1, null, gate);
-            Linear.forward(x, linear3, null, up);
+            Device.linear(x, linear1, null, gate);
+            Device.linear(x, linear3, null, up);
             Activations.swiglu(gate, up, gate);
-            Linear.forward(gate, linear2, null, out.slice0(start, n));
+            Device.linear(gate, linear2, null, out.slice0(start, n));
         }
         return out;
     }

@@ -113,14 +113,19 @@ public final class OmniGen2Transformer implements AutoCloseable {
         OmniGen2TransformerConfig config = OmniGen2TransformerConfig.load(transformerDir.resolve("config.json"));
         TensorStore store = openWeights(transformerDir);
         try {
-            Weights w = Weights.of(store);
-            OmniGen2Transformer model = new OmniGen2Transformer(config, w, store);
-            w.checkAllUsed();
-            return model;
+            return of(config, store);
         } catch (RuntimeException e) {
             store.close();
             throw e;
         }
+    }
+
+    /** A model over an already opened store (which it then owns); every tensor must be used. */
+    public static OmniGen2Transformer of(OmniGen2TransformerConfig config, TensorStore store) {
+        Weights w = Weights.of(store);
+        OmniGen2Transformer model = new OmniGen2Transformer(config, w, store);
+        w.checkAllUsed();
+        return model;
     }
 
     private static TensorStore openWeights(Path dir) {

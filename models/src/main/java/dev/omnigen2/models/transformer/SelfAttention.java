@@ -2,7 +2,7 @@ package dev.omnigen2.models.transformer;
 
 import dev.omnigen2.models.Weights;
 import dev.omnigen2.runtime.Attention;
-import dev.omnigen2.runtime.Linear;
+import dev.omnigen2.runtime.Device;
 import dev.omnigen2.runtime.Norms;
 import dev.omnigen2.runtime.Rope;
 import dev.omnigen2.runtime.Tensor;
@@ -47,9 +47,9 @@ final class SelfAttention {
         Tensor q = ws.f32("attn.q", t, heads * headDim);
         Tensor k = ws.f32("attn.k", t, kvHeads * headDim);
         Tensor v = ws.f32("attn.v", t, kvHeads * headDim);
-        Linear.forward(h, toQ, null, q);
-        Linear.forward(h, toK, null, k);
-        Linear.forward(h, toV, null, v);
+        Device.linear(h, toQ, null, q);
+        Device.linear(h, toK, null, k);
+        Device.linear(h, toV, null, v);
         Tensor qHeads = q.reshape(t * heads, headDim), kHeads = k.reshape(t * kvHeads, headDim);
         Norms.rmsNorm(qHeads, normQ, QK_NORM_EPS, qHeads);
         Norms.rmsNorm(kHeads, normK, QK_NORM_EPS, kHeads);
@@ -58,7 +58,7 @@ final class SelfAttention {
         Tensor context = ws.f32("attn.context", t, heads * headDim);
         Attention.forward(q, k, v, context, heads, kvHeads, headDim, scale, Attention.Mask.segments(packing.cuSeqlens()));
         Tensor out = ws.f32("attn.out", t, toOut.size(0));
-        Linear.forward(context, toOut, null, out);
+        Device.linear(context, toOut, null, out);
         return out;
     }
 }

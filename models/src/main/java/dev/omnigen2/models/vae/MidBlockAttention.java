@@ -2,7 +2,7 @@ package dev.omnigen2.models.vae;
 
 import dev.omnigen2.models.Weights;
 import dev.omnigen2.runtime.Attention;
-import dev.omnigen2.runtime.Linear;
+import dev.omnigen2.runtime.Device;
 import dev.omnigen2.runtime.Tensor;
 
 /**
@@ -36,12 +36,12 @@ final class MidBlockAttention {
         int h = x.size(1), w = x.size(2);
         Tensor normed = VaeOps.groupNorm(x, groups, normWeight, normBias, false);
         Tensor tokens = VaeOps.transpose(normed.reshape(channels, h * w));
-        Tensor q = Linear.forward(tokens, qWeight, qBias);
-        Tensor k = Linear.forward(tokens, kWeight, kBias);
-        Tensor v = Linear.forward(tokens, vWeight, vBias);
+        Tensor q = Device.linear(tokens, qWeight, qBias);
+        Tensor k = Device.linear(tokens, kWeight, kBias);
+        Tensor v = Device.linear(tokens, vWeight, vBias);
         float scale = (float) (1.0 / Math.sqrt(channels));
         Tensor attended = Attention.forward(q, k, v, 1, 1, channels, scale, Attention.Mask.NONE);
-        Tensor projected = Linear.forward(attended, outWeight, outBias);
+        Tensor projected = Device.linear(attended, outWeight, outBias);
         Tensor out = VaeOps.transpose(projected).reshape(channels, h, w);
         VaeOps.addInPlace(out, x);
         return out;
