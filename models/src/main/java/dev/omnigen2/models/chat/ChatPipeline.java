@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * OmniGen2's chat mode ({@code OmniGen2ChatPipeline}), the paper's own data flow: Qwen2.5-VL reads the instruction
@@ -154,7 +155,7 @@ public final class ChatPipeline implements AutoCloseable {
      * @param onText   receives the decoded answer piece by piece ({@code <|im_end|>} left out); may be null
      */
     public TextReply generateText(String rendered, List<RgbImage> inputImages, int maxNewTokens,
-                                  java.util.function.Consumer<String> onText, BooleanSupplier cancelled) {
+                                  Consumer<String> onText, BooleanSupplier cancelled) {
         ChatProcessor.Inputs inputs = processor.process(rendered, inputImages);
         Qwen25Vl mllm = components.mllm();
         int eos = mllm.config().eosTokenId();

@@ -7,6 +7,7 @@ import dev.omnigen2.tokenizer.StreamDecoder;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -85,8 +86,7 @@ final class TextGenerator {
 
     /** The ids of those tokens (added tokens written as text, e.g. {@code <|im_end|>}) that the tokenizer has. */
     static int[] idsOf(QwenTokenizer tokenizer, List<String> tokens) {
-        return tokens.stream().map(tokenizer::tokenId).filter(java.util.OptionalInt::isPresent)
-                .mapToInt(java.util.OptionalInt::getAsInt).toArray();
+        return tokens.stream().map(tokenizer::tokenId).filter(OptionalInt::isPresent).mapToInt(OptionalInt::getAsInt).toArray();
     }
 
     /** Ends {@link Qwen25Vl#generate} from inside its token callback (no stack trace: this is control flow). */

@@ -75,6 +75,8 @@ class PipelineChatGoldenTest {
 
     @Test
     void imgTokenComesFromTheOverlayAndStopStringsFollowTheProbes() {
+        // the CLI's default negative prompt (inference.py's) is inference_chat.py's too
+        assertThat(GenerationRequest.INFERENCE_NEGATIVE_PROMPT).isEqualTo(json.get("negative_prompt_default_of_inference_chat").asText());
         JsonNode img = json.get("img_token");
         assertThat(chat.processor().tokenizer().tokenId(img.get("content").asText())).hasValue(img.get("id").asInt());
         StopStrings stops = new StopStrings(chat.processor().tokenizer(), ChatPipeline.STOP_STRINGS);
@@ -85,6 +87,24 @@ class PipelineChatGoldenTest {
                     .isEqualTo(probe.get("stop_string_img_tokenizer").asBoolean());
             assertThat(chat.processor().tokenizer().decode(ids, false)).as("decode of " + probe.get("description").asText())
                     .isEqualTo("<|im_start|>assistant\n" + probe.get("decoded_img_tokenizer").asText());
+        }
+    }
+
+    @Test
+    void imgTokenEncodesAndDecodesAsTheProbesSayWithAndWithoutTheOverlay() {
+        ChatProcessor base = ChatProcessor.load(dir().resolve(json.get("checkpoint").asText()).resolve("processor"), null);
+        for (String variant : List.of("img", "base")) {
+            var tokenizer = (variant.equals("img") ? chat.processor() : base).tokenizer();
+            for (JsonNode probe : json.get("img_token").get("encode_decode_probes").get(variant)) {
+                int[] ids = ints(probe.get("ids"));
+                if (probe.get("job").has("text")) {
+                    assertThat(tokenizer.encode(probe.get("job").get("text").asText())).as(variant + " " + probe.get("job")).containsExactly(ids);
+                    assertThat(tokenizer.tokens(ids)).containsExactlyElementsOf(strings(probe.get("tokens")));
+                }
+                assertThat(tokenizer.decode(ids, false)).as(variant + " decode " + probe.get("job")).isEqualTo(probe.get("decoded").asText());
+                assertThat(tokenizer.decode(ids, true)).as(variant + " decode skipping special " + probe.get("job"))
+                        .isEqualTo(probe.get("decoded_skip_special").asText());
+            }
         }
     }
 
@@ -239,6 +259,12 @@ class PipelineChatGoldenTest {
 
     static int[] ints(Tensor x) {
         return java.util.Arrays.stream(x.toLongArray()).mapToInt(Math::toIntExact).toArray();
+    }
+
+    private static int[] ints(JsonNode array) {
+        int[] r = new int[array.size()];
+        for (int i = 0; i < r.length; i++) r[i] = array.get(i).asInt();
+        return r;
     }
 
     private static int[] flatten(int[][] a) {
