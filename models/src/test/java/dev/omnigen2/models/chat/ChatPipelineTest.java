@@ -74,6 +74,19 @@ class ChatPipelineTest {
     }
 
     @Test
+    void stopTokenEndsGenerationAndCanBeKeptOutOfTheStream() {
+        String rendered = ChatPipeline.chatPrompt("What is in this picture?", 1);
+        ChatProcessor.Inputs in = chat.processor().process(rendered, List.of(photo));
+        int compose = chat.processor().tokenizer().tokenId("compose").orElseThrow();
+        StringBuilder streamed = new StringBuilder();
+        TextGenerator.Generated g = new TextGenerator(components.mllm(), chat.processor().tokenizer())
+                .generate(in, GenerationOptions.greedy(8, compose), List.of(), id -> id != compose, false, streamed::append, null);
+        assertThat(g.finish()).isEqualTo(TextGenerator.Finish.STOP_TOKEN);
+        assertThat(g.ids()).hasSize(3).endsWith(compose);
+        assertThat(streamed.toString()).isEqualTo("呼吁呼吁");
+    }
+
+    @Test
     void textGenerationHonoursCancellation() {
         int[] polls = {0};
         assertThatThrownBy(() -> chat.generateText(ChatPipeline.chatPrompt("Hi", 0), List.of(), 50, null, () -> ++polls[0] > 2))
