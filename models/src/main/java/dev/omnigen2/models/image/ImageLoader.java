@@ -20,17 +20,31 @@ public final class ImageLoader {
     private ImageLoader() {}
 
     public static RgbImage load(Path file) {
-        byte[] bytes;
+        return decode(read(file), file.toString());
+    }
+
+    /**
+     * As {@link #load} but leaving the EXIF orientation unapplied: OmniGen2's chat mode ({@code inference_chat.py})
+     * reads its images this way.
+     */
+    public static RgbImage loadWithoutOrientation(Path file) {
+        return decode(read(file), file.toString(), false);
+    }
+
+    private static byte[] read(Path file) {
         try {
-            bytes = Files.readAllBytes(file);
+            return Files.readAllBytes(file);
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot read image", e);
         }
-        return decode(bytes, file.toString());
     }
 
     /** Decodes image bytes; {@code name} only labels errors. */
     public static RgbImage decode(byte[] bytes, String name) {
+        return decode(bytes, name, true);
+    }
+
+    private static RgbImage decode(byte[] bytes, String name, boolean applyOrientation) {
         BufferedImage img;
         try {
             img = ImageIO.read(new ByteArrayInputStream(bytes));
@@ -40,7 +54,7 @@ public final class ImageLoader {
         if (img == null)
             throw new IllegalArgumentException(name + ": unsupported image format (no ImageIO reader; PNG and JPEG are built in, WebP needs a plugin)");
         RgbImage rgb = toRgb(img);
-        return Exif.applyOrientation(rgb, Exif.orientation(bytes));
+        return applyOrientation ? Exif.applyOrientation(rgb, Exif.orientation(bytes)) : rgb;
     }
 
     /** 8-bit component images are read sample by sample (no colour conversion, as PIL); others through getRGB. */

@@ -35,6 +35,17 @@ class ExifTest {
     }
 
     @Test
+    void chatModeLoadingLeavesTheOrientationUnapplied(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws IOException {
+        java.nio.file.Path file = tmp.resolve("six.png");
+        java.nio.file.Files.write(file, png(true, 6, true));
+        RgbImage plain = ImageLoader.decode(png(false, 1, true), "plain");
+        assertThat(ImageLoader.load(file).width()).isEqualTo(2);
+        RgbImage asStored = ImageLoader.loadWithoutOrientation(file);
+        assertThat(asStored.width()).isEqualTo(3);
+        assertThat(asStored.rgb()).isEqualTo(plain.rgb());
+    }
+
+    @Test
     void orientationSixRotatesClockwiseAndEightCounterClockwise() throws IOException {
         RgbImage plain = ImageLoader.decode(png(false, 1, true), "plain");
         RgbImage six = ImageLoader.decode(png(true, 6, true), "six");
