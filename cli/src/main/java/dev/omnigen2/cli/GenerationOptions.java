@@ -132,12 +132,18 @@ final class GenerationOptions {
         return m;
     }
 
-    static List<RgbImage> loadImages(List<Path> paths) {
+    /** Decodes images with their EXIF orientation applied, as inference.py does. */
+    static List<RgbImage> loadImages(List<Path> paths) { return load(paths, true); }
+
+    /** Decodes images as inference_chat.py does: without applying their EXIF orientation. */
+    static List<RgbImage> loadImagesWithoutOrientation(List<Path> paths) { return load(paths, false); }
+
+    private static List<RgbImage> load(List<Path> paths, boolean orient) {
         List<RgbImage> out = new ArrayList<>();
         for (Path p : paths) {
             if (!Files.isRegularFile(p)) throw new UserException(p + ": no such image file");
             try {
-                out.add(ImageLoader.load(p));
+                out.add(orient ? ImageLoader.load(p) : ImageLoader.loadWithoutOrientation(p));
             } catch (RuntimeException e) {
                 throw new UserException(e.getMessage() == null ? p + ": unreadable image" : e.getMessage());
             }

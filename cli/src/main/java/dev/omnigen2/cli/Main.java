@@ -27,7 +27,7 @@ public final class Main {
     public static final int EXIT_USER_ERROR = 2;
 
     /** The subcommands, one class each; add new ones here. */
-    static final List<Class<?>> SUBCOMMANDS = List.of(GenerateCommand.class, EditCommand.class, GenevalCommand.class,
+    static final List<Class<?>> SUBCOMMANDS = List.of(GenerateCommand.class, EditCommand.class, UnderstandCommand.class, ChatCommand.class, GenevalCommand.class,
             SynthCommand.class, InspectCommand.class, DoctorCommand.class);
 
     /** Exceptions that report a user's mistake rather than a bug; add domain exceptions here. */

@@ -47,7 +47,6 @@ public final class ChatPipeline implements AutoCloseable {
 
     private final OmniGen2Pipeline components;
     private final ChatProcessor processor;
-    private final ChatImageGenerator images;
     private final boolean ownsComponents;
 
     /**
@@ -59,7 +58,6 @@ public final class ChatPipeline implements AutoCloseable {
     private ChatPipeline(OmniGen2Pipeline components, ChatProcessor processor, boolean ownsComponents) {
         this.components = components;
         this.processor = processor;
-        this.images = new ChatImageGenerator(components);
         this.ownsComponents = ownsComponents;
     }
 
@@ -177,7 +175,7 @@ public final class ChatPipeline implements AutoCloseable {
         EncodedPrompt prompt = encodePrompt(chatPrompt, request.images());
         EncodedPrompt negative = request.textGuidanceScale() > 1f
                 ? encodePrompt(chatPrompt(request.negativePrompt(), 0), List.of()) : null;
-        ChatImageGenerator.Output out = images.generate(prompt.textEmbeds(), negative == null ? null : negative.textEmbeds(),
+        OmniGen2Pipeline.Denoised out = components.generateFromEmbeddings(prompt.textEmbeds(), negative == null ? null : negative.textEmbeds(),
                 request, l, cancelled == null ? () -> false : cancelled, recordSteps);
         return new ImageResult(out.image(), prompt, negative, out.references(), out.generationHeight(), out.generationWidth(),
                 out.initialLatents(), out.sampling(), out.decoded(), out.resized());

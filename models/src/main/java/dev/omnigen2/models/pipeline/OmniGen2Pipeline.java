@@ -152,6 +152,27 @@ public final class OmniGen2Pipeline implements AutoCloseable {
             if (negative.truncationWarning() != null) l.warning(negative.truncationWarning());
         }
 
+        Denoised d = generateFromEmbeddings(prompt.hiddenStates(), negative == null ? null : negative.hiddenStates(), r, l,
+                cancelled, recordSteps);
+        return new Result(d.image(), prompt, negative, d.references(), d.generationHeight(), d.generationWidth(),
+                d.initialLatents(), d.sampling(), d.decoded(), d.resized());
+    }
+
+    /** The diffusion half of a generation, given its text conditioning. */
+    public record Denoised(RgbImage image, List<EncodedImage> references, int generationHeight, int generationWidth,
+                           Tensor initialLatents, Sampler.Result sampling, Tensor decoded, Tensor resized) {}
+
+    /**
+     * Everything after the prompt encoding: reference images through the VAE, the size rule, the guided sampler
+     * loop, VAE decode, the stretch back to the requested size and 8-bit RGB. Chat mode enters here with its own
+     * (text-token) hidden states.
+     *
+     * @param prompt   the positive conditioning [1, L, D], every row a token
+     * @param negative the negative conditioning, or null when the text guidance scale is ≤ 1
+     */
+    public Denoised generateFromEmbeddings(Tensor prompt, Tensor negative, GenerationRequest r, PipelineListener listener,
+                                           BooleanSupplier cancelled, boolean recordSteps) {
+        PipelineListener l = listener == null ? PipelineListener.NONE : listener;
         List<EncodedImage> refs = new ArrayList<>();
         if (!r.images().isEmpty()) l.stage("encoding images");
         for (int i = 0; i < r.images().size(); i++)
@@ -178,8 +199,8 @@ public final class OmniGen2Pipeline implements AutoCloseable {
                     + " (expected [1, " + channels + ", " + genH / f + ", " + genW / f + "])");
 
         List<Tensor> refLatents = refs.stream().map(EncodedImage::latent).toList();
-        var promptCond = TransformerVelocityModel.TextConditioning.of(prompt.hiddenStates());
-        var negativeCond = negative == null ? promptCond : TransformerVelocityModel.TextConditioning.of(negative.hiddenStates());
+        var promptCond = TransformerVelocityModel.TextConditioning.of(prompt);
+        var negativeCond = negative == null ? promptCond : TransformerVelocityModel.TextConditioning.of(negative);
         var model = new TransformerVelocityModel(transformer, promptCond, negativeCond, refLatents, false);
 
         Scheduler scheduler = r.scheduler().equals("dpmsolver++") ? new DpmSolverMultistepScheduler() : euler;
@@ -194,7 +215,7 @@ public final class OmniGen2Pipeline implements AutoCloseable {
         Tensor decoded = vae.decode(vae.unscaleLatent(sampling.latents()), vaeTiling);
         Tensor resized = VaeImages.resizeBilinear(decoded, outH, outW);
         RgbImage image = VaeImages.toRgb(resized);
-        return new Result(image, prompt, negative, refs, genH, genW, init, sampling, decoded, resized);
+        return new Denoised(image, refs, genH, genW, init, sampling, decoded, resized);
     }
 
     @Override
