@@ -14,13 +14,17 @@ import java.lang.foreign.MemorySegment;
  * number of threads.
  */
 final class PackedLinear {
-    static final int KC = 256;
-    static final int MC = 32 * LinearKernels.MR;
+    static final int KC = Integer.getInteger("omnigen2.linear.kc", 512);
+    static final int MC = Integer.getInteger("omnigen2.linear.mc", 32 * LinearKernels.MR);
     static final int NC = 4096;
     /** Columns per compute task: enough tasks for balance, few enough that each packs its X block rarely. */
-    static final int TASK_COLS = 512;
+    static final int TASK_COLS = Integer.getInteger("omnigen2.linear.taskCols", 1024);
 
     private static final ThreadLocal<float[]> A_BLOCK = ThreadLocal.withInitial(() -> new float[MC * KC]);
+    /** Scratch for tiles cut by the edge of Y: MR rows of up to 64 columns (two 1024-bit vectors). */
+    private static final ThreadLocal<MemorySegment> EDGE =
+            ThreadLocal.withInitial(() -> java.lang.foreign.Arena.ofAuto().allocate(4L * LinearKernels.MR * 64, 64));
+    private static final ThreadLocal<float[]> A_ROW = ThreadLocal.withInitial(() -> new float[KC]);
 
     private PackedLinear() {}
 
@@ -48,8 +52,7 @@ final class PackedLinear {
                     int i0 = (task / chunks) * MC, mc = Math.min(MC, m - i0);
                     int pFrom = (task % chunks) * panelsPerTask, pTo = Math.min(panels, pFrom + panelsPerTask);
                     float[] a = A_BLOCK.get();
-                    packA(x, k, i0, mc, p0, kc, a);
-                    float[] edge = null;
+                    packA(x, k, i0, mc, p0, kc, a, A_ROW.get());
                     for (int p = pFrom; p < pTo; p++) {
                         int j = j0c + p * nr, cols = Math.min(nr, n - j);
                         for (int ir = 0; ir < mc; ir += mr) {
@@ -59,16 +62,17 @@ final class PackedLinear {
                                 if (bf16) kern.tileBF16(a, ir * kc, bI, p * kc * lanes, kc, y, co, ldc, accumulate, bias, j);
                                 else kern.tileF32(a, ir * kc, bF, p * kc * nr, kc, y, co, ldc, accumulate, bias, j);
                             } else {
-                                if (edge == null) edge = new float[mr * nr];
-                                MemorySegment e = MemorySegment.ofArray(edge);
-                                java.util.Arrays.fill(edge, 0f);
+                                // A native scratch tile: the vector loads and stores are only intrinsified for
+                                // native (or byte[]) segments, a float[] segment would fall back to Java code.
+                                MemorySegment e = EDGE.get();
+                                e.fill((byte) 0);
                                 if (accumulate)
                                     for (int r = 0; r < rows; r++)
-                                        MemorySegment.copy(y, Tensor.F32, co + r * ldc, edge, r * nr, cols);
+                                        MemorySegment.copy(y, co + r * ldc, e, 4L * r * nr, 4L * cols);
                                 if (bf16) kern.tileBF16(a, ir * kc, bI, p * kc * lanes, kc, e, 0, 4L * nr, accumulate, bias, j);
                                 else kern.tileF32(a, ir * kc, bF, p * kc * nr, kc, e, 0, 4L * nr, accumulate, bias, j);
                                 for (int r = 0; r < rows; r++)
-                                    MemorySegment.copy(edge, r * nr, y, Tensor.F32, co + r * ldc, cols);
+                                    MemorySegment.copy(e, 4L * r * nr, y, co + r * ldc, 4L * cols);
                             }
                         }
                     }
@@ -78,14 +82,14 @@ final class PackedLinear {
     }
 
     /** X rows [i0, i0+mc) × K [p0, p0+kc) into panels of MR rows, [kc][MR] each, zero rows past M. */
-    private static void packA(MemorySegment x, int k, int i0, int mc, int p0, int kc, float[] a) {
+    private static void packA(MemorySegment x, int k, int i0, int mc, int p0, int kc, float[] a, float[] row) {
         int mr = LinearKernels.MR;
         for (int ir = 0; ir < mc; ir += mr) {
             int base = ir * kc;
             for (int r = 0; r < mr; r++) {
                 if (ir + r < mc) {
-                    long xo = 4L * ((long) (i0 + ir + r) * k + p0);
-                    for (int t = 0; t < kc; t++) a[base + t * mr + r] = x.get(Tensor.F32, xo + 4L * t);
+                    MemorySegment.copy(x, Tensor.F32, 4L * ((long) (i0 + ir + r) * k + p0), row, 0, kc);
+                    for (int t = 0; t < kc; t++) a[base + t * mr + r] = row[t];
                 } else {
                     for (int t = 0; t < kc; t++) a[base + t * mr + r] = 0f;
                 }
