@@ -7,7 +7,7 @@ import java.lang.foreign.MemorySegment;
  * null, Y F32 [M, N]. X and Y may carry leading batch dimensions (flattened into M).
  *
  * <p>Three paths, chosen by shape only (never by thread count, so results are bit-identical for any number of
- * threads): up to {@link #STREAMED_MAX_ROWS} rows of X the weight rows are streamed straight from the
+ * threads): up to {@link #STREAMED_MAX_ROWS} rows of X (default 256, {@code -Domnigen2.linear.streamedRows}) the weight rows are streamed straight from the
  * (memory-mapped) checkpoint and dotted with every X row ({@link StreamedLinear}: decoding and short prompts are
  * bound by memory bandwidth); above, weights are packed per call into cache-sized panels for a register-blocked
  * GEMM ({@link PackedLinear}: compute bound). With {@code -Domnigen2.vector=scalar} the scalar twin
@@ -15,7 +15,7 @@ import java.lang.foreign.MemorySegment;
  */
 public final class Linear {
     /** Largest M served by the streamed (GEMV-like) path. */
-    static final int STREAMED_MAX_ROWS = Integer.getInteger("omnigen2.linear.streamedRows", 64);
+    static final int STREAMED_MAX_ROWS = Integer.getInteger("omnigen2.linear.streamedRows", 256);
 
     private Linear() {}
 
@@ -30,6 +30,13 @@ public final class Linear {
     }
 
     public static void forward(Tensor x, Tensor w, Tensor bias, Tensor y) {
+        forward(x, w, bias, y, Path.BY_SHAPE);
+    }
+
+    /** Which algorithm runs: chosen from M, or forced (tests cover both paths whatever the threshold). */
+    enum Path { BY_SHAPE, STREAMED, PACKED }
+
+    static void forward(Tensor x, Tensor w, Tensor bias, Tensor y, Path path) {
         int m = check(x, w, bias, y);
         int k = x.size(-1), n = w.size(0);
         if (m == 0 || n == 0) return;
@@ -42,7 +49,7 @@ public final class Linear {
         if (k == 0) {
             for (int i = 0; i < m; i++)
                 for (int j = 0; j < n; j++) y.data().setAtIndex(Tensor.F32, (long) i * n + j, b == null ? 0f : b[j]);
-        } else if (m <= STREAMED_MAX_ROWS) {
+        } else if (path == Path.STREAMED || path == Path.BY_SHAPE && m <= STREAMED_MAX_ROWS) {
             StreamedLinear.run(kernels, x.data(), w, b, y.data(), m, k, n);
         } else {
             PackedLinear.run(kernels, x.data(), w, b, y.data(), m, k, n);

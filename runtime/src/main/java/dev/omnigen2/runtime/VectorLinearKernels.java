@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -21,6 +22,8 @@ final class VectorLinearKernels implements LinearKernels {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** BF16 is the upper half of an F32: the high BF16 of an int lane is widened by masking, the low one by a shift. */
     private static final int HIGH = 0xFFFF0000;
+    /** Lane permutations i → i xor d for the fixed-order horizontal sum. */
+    private static final VectorShuffle<Float> X8 = swap(8), X4 = swap(4), X2 = swap(2), X1 = swap(1);
 
     @SuppressWarnings("unchecked")
     private static VectorSpecies<Float> speciesFromClassData() {
@@ -32,6 +35,25 @@ final class VectorLinearKernels implements LinearKernels {
     }
 
     VectorLinearKernels() {}
+
+    private static VectorShuffle<Float> swap(int d) {
+        int[] idx = new int[VL];
+        for (int i = 0; i < VL; i++) idx[i] = (i ^ d) & (VL - 1);
+        return VectorShuffle.fromArray(F, idx, 0);
+    }
+
+    /**
+     * The sum of the lanes in one fixed tree order. Not {@code reduceLanes(ADD)}: its float order is unspecified and
+     * differs between the interpreter's Java fallback and the JIT intrinsic, which would make results depend on
+     * which thread ran warm code — and so on the thread count.
+     */
+    private static float sum(FloatVector v) {
+        if (VL > 8) v = v.add(v.rearrange(X8));
+        if (VL > 4) v = v.add(v.rearrange(X4));
+        if (VL > 2) v = v.add(v.rearrange(X2));
+        if (VL > 1) v = v.add(v.rearrange(X1));
+        return v.lane(0);
+    }
 
     @Override
     public int lanes() { return VL; }
@@ -144,10 +166,10 @@ final class VectorLinearKernels implements LinearKernels {
             a2 = FloatVector.fromMemorySegment(F, w, w2 + o, LE).fma(xv, a2);
             a3 = FloatVector.fromMemorySegment(F, w, w3 + o, LE).fma(xv, a3);
         }
-        out[0] = a0.reduceLanes(VectorOperators.ADD) + tailF32(x, xo, w, w0, full, k);
-        out[1] = a1.reduceLanes(VectorOperators.ADD) + tailF32(x, xo, w, w1, full, k);
-        out[2] = a2.reduceLanes(VectorOperators.ADD) + tailF32(x, xo, w, w2, full, k);
-        out[3] = a3.reduceLanes(VectorOperators.ADD) + tailF32(x, xo, w, w3, full, k);
+        out[0] = sum(a0) + tailF32(x, xo, w, w0, full, k);
+        out[1] = sum(a1) + tailF32(x, xo, w, w1, full, k);
+        out[2] = sum(a2) + tailF32(x, xo, w, w2, full, k);
+        out[3] = sum(a3) + tailF32(x, xo, w, w3, full, k);
     }
 
     private static void dotF32x4(float[] x, int xo, int xs, MemorySegment w, long w0, long w1, long w2, long w3,
@@ -171,22 +193,22 @@ final class VectorLinearKernels implements LinearKernels {
             xv = FloatVector.fromArray(F, x, x3 + t);
             a30 = v0.fma(xv, a30); a31 = v1.fma(xv, a31); a32 = v2.fma(xv, a32); a33 = v3.fma(xv, a33);
         }
-        out[0] = a00.reduceLanes(VectorOperators.ADD) + tailF32(x, x0, w, w0, full, k);
-        out[1] = a01.reduceLanes(VectorOperators.ADD) + tailF32(x, x0, w, w1, full, k);
-        out[2] = a02.reduceLanes(VectorOperators.ADD) + tailF32(x, x0, w, w2, full, k);
-        out[3] = a03.reduceLanes(VectorOperators.ADD) + tailF32(x, x0, w, w3, full, k);
-        out[4] = a10.reduceLanes(VectorOperators.ADD) + tailF32(x, x1, w, w0, full, k);
-        out[5] = a11.reduceLanes(VectorOperators.ADD) + tailF32(x, x1, w, w1, full, k);
-        out[6] = a12.reduceLanes(VectorOperators.ADD) + tailF32(x, x1, w, w2, full, k);
-        out[7] = a13.reduceLanes(VectorOperators.ADD) + tailF32(x, x1, w, w3, full, k);
-        out[8] = a20.reduceLanes(VectorOperators.ADD) + tailF32(x, x2, w, w0, full, k);
-        out[9] = a21.reduceLanes(VectorOperators.ADD) + tailF32(x, x2, w, w1, full, k);
-        out[10] = a22.reduceLanes(VectorOperators.ADD) + tailF32(x, x2, w, w2, full, k);
-        out[11] = a23.reduceLanes(VectorOperators.ADD) + tailF32(x, x2, w, w3, full, k);
-        out[12] = a30.reduceLanes(VectorOperators.ADD) + tailF32(x, x3, w, w0, full, k);
-        out[13] = a31.reduceLanes(VectorOperators.ADD) + tailF32(x, x3, w, w1, full, k);
-        out[14] = a32.reduceLanes(VectorOperators.ADD) + tailF32(x, x3, w, w2, full, k);
-        out[15] = a33.reduceLanes(VectorOperators.ADD) + tailF32(x, x3, w, w3, full, k);
+        out[0] = sum(a00) + tailF32(x, x0, w, w0, full, k);
+        out[1] = sum(a01) + tailF32(x, x0, w, w1, full, k);
+        out[2] = sum(a02) + tailF32(x, x0, w, w2, full, k);
+        out[3] = sum(a03) + tailF32(x, x0, w, w3, full, k);
+        out[4] = sum(a10) + tailF32(x, x1, w, w0, full, k);
+        out[5] = sum(a11) + tailF32(x, x1, w, w1, full, k);
+        out[6] = sum(a12) + tailF32(x, x1, w, w2, full, k);
+        out[7] = sum(a13) + tailF32(x, x1, w, w3, full, k);
+        out[8] = sum(a20) + tailF32(x, x2, w, w0, full, k);
+        out[9] = sum(a21) + tailF32(x, x2, w, w1, full, k);
+        out[10] = sum(a22) + tailF32(x, x2, w, w2, full, k);
+        out[11] = sum(a23) + tailF32(x, x2, w, w3, full, k);
+        out[12] = sum(a30) + tailF32(x, x3, w, w0, full, k);
+        out[13] = sum(a31) + tailF32(x, x3, w, w1, full, k);
+        out[14] = sum(a32) + tailF32(x, x3, w, w2, full, k);
+        out[15] = sum(a33) + tailF32(x, x3, w, w3, full, k);
     }
 
     private static float tailF32(float[] x, int xo, MemorySegment w, long wo, int from, int k) {
@@ -223,10 +245,10 @@ final class VectorLinearKernels implements LinearKernels {
             e3 = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, e3);
             o3 = p.and(HIGH).reinterpretAsFloats().fma(xd, o3);
         }
-        out[0] = e0.add(o0).reduceLanes(VectorOperators.ADD) + tailBF16(x, xo, w, w0, full, k);
-        out[1] = e1.add(o1).reduceLanes(VectorOperators.ADD) + tailBF16(x, xo, w, w1, full, k);
-        out[2] = e2.add(o2).reduceLanes(VectorOperators.ADD) + tailBF16(x, xo, w, w2, full, k);
-        out[3] = e3.add(o3).reduceLanes(VectorOperators.ADD) + tailBF16(x, xo, w, w3, full, k);
+        out[0] = sum(e0.add(o0)) + tailBF16(x, xo, w, w0, full, k);
+        out[1] = sum(e1.add(o1)) + tailBF16(x, xo, w, w1, full, k);
+        out[2] = sum(e2.add(o2)) + tailBF16(x, xo, w, w2, full, k);
+        out[3] = sum(e3.add(o3)) + tailBF16(x, xo, w, w3, full, k);
     }
 
     private static void dotBF16x4(float[] x, int xo, int xs, MemorySegment w, long w0, long w1, long w2, long w3,
@@ -266,22 +288,22 @@ final class VectorLinearKernels implements LinearKernels {
             xv = FloatVector.fromArray(F, x, x3 + t + VL);
             a30 = v0.fma(xv, a30); a31 = v1.fma(xv, a31); a32 = v2.fma(xv, a32); a33 = v3.fma(xv, a33);
         }
-        out[0] = a00.reduceLanes(VectorOperators.ADD) + tailBF16(x, x0, w, w0, full, k);
-        out[1] = a01.reduceLanes(VectorOperators.ADD) + tailBF16(x, x0, w, w1, full, k);
-        out[2] = a02.reduceLanes(VectorOperators.ADD) + tailBF16(x, x0, w, w2, full, k);
-        out[3] = a03.reduceLanes(VectorOperators.ADD) + tailBF16(x, x0, w, w3, full, k);
-        out[4] = a10.reduceLanes(VectorOperators.ADD) + tailBF16(x, x1, w, w0, full, k);
-        out[5] = a11.reduceLanes(VectorOperators.ADD) + tailBF16(x, x1, w, w1, full, k);
-        out[6] = a12.reduceLanes(VectorOperators.ADD) + tailBF16(x, x1, w, w2, full, k);
-        out[7] = a13.reduceLanes(VectorOperators.ADD) + tailBF16(x, x1, w, w3, full, k);
-        out[8] = a20.reduceLanes(VectorOperators.ADD) + tailBF16(x, x2, w, w0, full, k);
-        out[9] = a21.reduceLanes(VectorOperators.ADD) + tailBF16(x, x2, w, w1, full, k);
-        out[10] = a22.reduceLanes(VectorOperators.ADD) + tailBF16(x, x2, w, w2, full, k);
-        out[11] = a23.reduceLanes(VectorOperators.ADD) + tailBF16(x, x2, w, w3, full, k);
-        out[12] = a30.reduceLanes(VectorOperators.ADD) + tailBF16(x, x3, w, w0, full, k);
-        out[13] = a31.reduceLanes(VectorOperators.ADD) + tailBF16(x, x3, w, w1, full, k);
-        out[14] = a32.reduceLanes(VectorOperators.ADD) + tailBF16(x, x3, w, w2, full, k);
-        out[15] = a33.reduceLanes(VectorOperators.ADD) + tailBF16(x, x3, w, w3, full, k);
+        out[0] = sum(a00) + tailBF16(x, x0, w, w0, full, k);
+        out[1] = sum(a01) + tailBF16(x, x0, w, w1, full, k);
+        out[2] = sum(a02) + tailBF16(x, x0, w, w2, full, k);
+        out[3] = sum(a03) + tailBF16(x, x0, w, w3, full, k);
+        out[4] = sum(a10) + tailBF16(x, x1, w, w0, full, k);
+        out[5] = sum(a11) + tailBF16(x, x1, w, w1, full, k);
+        out[6] = sum(a12) + tailBF16(x, x1, w, w2, full, k);
+        out[7] = sum(a13) + tailBF16(x, x1, w, w3, full, k);
+        out[8] = sum(a20) + tailBF16(x, x2, w, w0, full, k);
+        out[9] = sum(a21) + tailBF16(x, x2, w, w1, full, k);
+        out[10] = sum(a22) + tailBF16(x, x2, w, w2, full, k);
+        out[11] = sum(a23) + tailBF16(x, x2, w, w3, full, k);
+        out[12] = sum(a30) + tailBF16(x, x3, w, w0, full, k);
+        out[13] = sum(a31) + tailBF16(x, x3, w, w1, full, k);
+        out[14] = sum(a32) + tailBF16(x, x3, w, w2, full, k);
+        out[15] = sum(a33) + tailBF16(x, x3, w, w3, full, k);
     }
 
     private static float tailBF16(float[] x, int xo, MemorySegment w, long wo, int from, int k) {

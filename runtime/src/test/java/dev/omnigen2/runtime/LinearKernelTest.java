@@ -11,13 +11,19 @@ class LinearKernelTest {
     private static final double TOL = 2e-5;
     private static final List<DType> WEIGHT_TYPES = List.of(DType.F32, DType.BF16, DType.F16);
 
-    /** {M, K, N}: streamed path (M ≤ 64) and packed path, vector tails, K across several KC blocks, N across NC. */
+    /** {M, K, N}: few and many rows, vector tails, K across several KC blocks, N across NC; each through both paths. */
     private static final int[][] SHAPES = {
             {1, 1, 1}, {1, 7, 5}, {1, 100, 33}, {1, 67, 130}, {2, 33, 9}, {3, 64, 17},
             {4, 31, 4}, {5, 129, 7}, {9, 300, 21}, {64, 65, 66},
             {65, 1, 3}, {65, 17, 31}, {70, 257, 33}, {100, 33, 65}, {200, 520, 47}, {197, 40, 100},
-            {70, 3, 4100},
+            {70, 3, 4100}, {300, 1030, 40},
     };
+
+    private static Tensor run(Tensor x, Tensor w, Tensor b, Linear.Path path) {
+        Tensor y = Tensor.zeros(x.size(0), w.size(0));
+        Linear.forward(x, w, b, y, path);
+        return y;
+    }
 
     @Test
     void everyDtypeWidthAndShapeMatchesTheScalarTwin() {
@@ -32,9 +38,11 @@ class LinearKernelTest {
                 Linear.scalar(x, w, null, ref);
                 Linear.scalar(x, w, b, refB);
                 KernelCheck.forEachSpecies(sp -> {
-                    String what = dt + " weights, " + sp + ", M=" + m + " K=" + k + " N=" + n;
-                    KernelCheck.assertClose(what, Linear.forward(x, w, null), ref, TOL);
-                    KernelCheck.assertClose(what + " with bias", Linear.forward(x, w, b), refB, TOL);
+                    for (Linear.Path path : Linear.Path.values()) {
+                        String what = dt + " weights, " + sp + ", " + path + ", M=" + m + " K=" + k + " N=" + n;
+                        KernelCheck.assertClose(what, run(x, w, null, path), ref, TOL);
+                        KernelCheck.assertClose(what + " with bias", run(x, w, b, path), refB, TOL);
+                    }
                 });
             }
     }
@@ -47,14 +55,16 @@ class LinearKernelTest {
                 Tensor x = KernelCheck.random(DType.F32, 1, s[0], s[1]);
                 Tensor w = KernelCheck.random(dt, 2, s[2], s[1]);
                 Tensor b = KernelCheck.random(DType.F32, 3, s[2]);
-                Tensor[] y = new Tensor[4];
-                for (int t = 1; t <= 3; t++) {
-                    int threads = t;
-                    KernelCheck.withThreads(threads, () -> y[threads] = Linear.forward(x, w, b));
+                for (Linear.Path path : Linear.Path.values()) {
+                    Tensor[] y = new Tensor[4];
+                    for (int t = 1; t <= 3; t++) {
+                        int threads = t;
+                        KernelCheck.withThreads(threads, () -> y[threads] = run(x, w, b, path));
+                    }
+                    String what = dt + " " + path + " M=" + s[0] + " K=" + s[1] + " N=" + s[2];
+                    KernelCheck.assertBitIdentical(what + ": 2 vs 1 threads", y[2], y[1]);
+                    KernelCheck.assertBitIdentical(what + ": 3 vs 1 threads", y[3], y[1]);
                 }
-                String what = dt + " M=" + s[0] + " K=" + s[1] + " N=" + s[2];
-                KernelCheck.assertBitIdentical(what + ": 2 vs 1 threads", y[2], y[1]);
-                KernelCheck.assertBitIdentical(what + ": 3 vs 1 threads", y[3], y[1]);
             }
     }
 
