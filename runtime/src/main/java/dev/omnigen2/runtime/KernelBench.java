@@ -89,12 +89,18 @@ public final class KernelBench {
      * timed run after the warm-up), on {@code threads} worker threads; {@code onEach} sees each result as it is made.
      */
     public static List<Result> run(int threads, double seconds, Predicate<String> kernelFilter, Consumer<Result> onEach) {
+        return run(threads, seconds, (kernel, shape) -> kernelFilter.test(kernel), onEach);
+    }
+
+    /** As {@link #run(int, double, Predicate, Consumer)}, choosing cases by kernel name and shape. */
+    public static List<Result> run(int threads, double seconds, java.util.function.BiPredicate<String, String> filter,
+                                   Consumer<Result> onEach) {
         int before = Parallel.threads();
         List<Result> out = new ArrayList<>();
         try {
             Parallel.setThreads(threads);
             for (Case c : cases()) {
-                if (!kernelFilter.test(c.kernel())) continue;
+                if (!filter.test(c.kernel(), c.shape())) continue;
                 Runnable op = c.setup().get();
                 op.run();
                 List<Double> times = new ArrayList<>();
@@ -116,26 +122,30 @@ public final class KernelBench {
         return out;
     }
 
-    /** {@code [--threads N] [--seconds S] [--only kernel,kernel] [--json]}. */
+    /** {@code [--threads N] [--seconds S] [--only kernel,kernel] [--shape "M=1 K=2048 N=11008"] [--json]}. */
     public static void main(String[] args) {
         int threads = Parallel.threads();
         double seconds = 3;
         boolean json = false;
         List<String> only = null;
+        String shapeOnly = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--seconds" -> seconds = Double.parseDouble(args[++i]);
                 case "--only" -> only = Arrays.asList(args[++i].split(","));
+                case "--shape" -> shapeOnly = args[++i];
                 case "--json" -> json = true;
                 default -> throw new IllegalArgumentException("unknown argument '" + args[i]
-                        + "'; expected --threads N, --seconds S, --only " + String.join(",", kernels()) + ", --json");
+                        + "'; expected --threads N, --seconds S, --only " + String.join(",", kernels()) + ", --shape S, --json");
             }
         }
         List<String> wanted = only;
+        String wantedShape = shapeOnly;
         boolean asJson = json;
         if (!asJson) System.out.println("vectors: " + Vectors.describe());
-        List<Result> results = run(threads, seconds, k -> wanted == null || wanted.contains(k),
+        List<Result> results = run(threads, seconds,
+                (k, s) -> (wanted == null || wanted.contains(k)) && (wantedShape == null || wantedShape.equals(s)),
                 r -> { if (!asJson) System.out.println(r); });
         if (asJson) System.out.println(results.stream().map(Result::toJson).toList().toString().replace(", ", ","));
     }

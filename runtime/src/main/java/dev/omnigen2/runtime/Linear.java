@@ -98,7 +98,7 @@ public final class Linear {
     }
 
     /** The bias as floats, zero-padded to a multiple of {@code pad}, or null. */
-    private static float[] biasArray(Tensor bias, int n, int pad) {
+    static float[] biasArray(Tensor bias, int n, int pad) {
         if (bias == null) return null;
         float[] b = new float[(n + pad - 1) / pad * pad];
         for (int j = 0; j < n; j++) b[j] = bias.getFloat(j);

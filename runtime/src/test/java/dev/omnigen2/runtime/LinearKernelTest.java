@@ -69,6 +69,27 @@ class LinearKernelTest {
     }
 
     @Test
+    void packedPathCrossesEveryBlockBoundary() {
+        // Tiny blocks: several K passes (Y reloaded), several column blocks and X row blocks, edge tiles everywhere.
+        PackedLinear.Blocking tiny = new PackedLinear.Blocking(40, 12, 1, 1, 1);
+        int m = 47, k = 130, n = 75;
+        for (DType dt : WEIGHT_TYPES) {
+            Tensor x = KernelCheck.random(DType.F32, 11, m, k);
+            Tensor w = KernelCheck.random(dt, 12, n, k);
+            Tensor b = KernelCheck.random(DType.F32, 13, n);
+            Tensor ref = Tensor.zeros(m, n);
+            Linear.scalar(x, w, b, ref);
+            KernelCheck.forEachSpecies(sp -> {
+                if (Vectors.scalar()) return;
+                LinearKernels kern = LinearKernels.of(Vectors.floats());
+                Tensor y = Tensor.zeros(m, n);
+                PackedLinear.run(kern, x.data(), w, Linear.biasArray(b, n, 2 * kern.lanes()), y.data(), m, k, n, tiny);
+                KernelCheck.assertClose(dt + " " + sp + " tiny blocks", y, ref, TOL);
+            });
+        }
+    }
+
+    @Test
     void leadingBatchDimensionsAreRows() {
         Tensor x = KernelCheck.random(DType.F32, 5, 2, 40, 24);
         Tensor w = KernelCheck.random(DType.BF16, 6, 10, 24);
