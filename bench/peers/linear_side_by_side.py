@@ -5,7 +5,7 @@ alternating spreads the noise over all contenders, and the median over rounds da
     /usr/bin/python3 bench/peers/linear_side_by_side.py --threads 2 --rounds 3 --seconds 3
 
 Needs runtime/target/classes built (./mvnw -o -q -pl runtime -am install -DskipTests, or compile) and a JDK 22+
-(JAVA env var, else the one ./mvnw finds: /usr/lib/jvm/temurin-25-jdk-amd64/bin/java). Prints a Markdown table.
+(JAVA env var, else /usr/lib/jvm/*25*/bin/java); CLASSES overrides the class folder. Prints a Markdown table.
 """
 import argparse
 import glob
@@ -41,7 +41,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--shapes", default=",".join(SHAPES), help="comma-separated shapes")
     args = ap.parse_args()
-    classes = os.path.join(ROOT, "runtime", "target", "classes")
+    classes = os.environ.get("CLASSES") or os.path.join(ROOT, "runtime", "target", "classes")
     java = [java_bin(), "--add-modules=jdk.incubator.vector", "-Xmx8g", "-cp", classes, "dev.omnigen2.runtime.KernelBench"]
     peers = [sys.executable, os.path.join(HERE, "gemm_peers.py")]
     samples = {}

@@ -23,8 +23,8 @@ final class PackedLinear {
     static final int KC_MAX = Integer.getInteger("omnigen2.linear.kc", 4096);
     /** X rows per task (a multiple of MR). */
     static final int MC = Integer.getInteger("omnigen2.linear.mc", 16 * LinearKernels.MR);
-    /** Bytes of packed weights per column block (shared by all threads, lives in L3). */
-    static final long B_BYTES = 8L << 20;
+    /** Bytes of packed weights per column block (shared by all threads; X is repacked once per block). */
+    static final long B_BYTES = 24L << 20;
     /** Bytes of packed X per row block (shared by all threads). */
     static final long A_BYTES = 16L << 20;
     /** Columns per compute task: enough tasks for balance. */
