@@ -1,36 +1,107 @@
 package dev.omnigen2.runtime;
 
+import java.lang.foreign.MemorySegment;
+
 /**
- * {@code Y = X·Wᵀ + b}: X F32 [M, K], W [N, K] in its stored dtype (F32, BF16, F16), b [N] or null,
- * Y F32 [M, N]. X and Y may carry leading batch dimensions (flattened into M).
+ * {@code Y = X·Wᵀ + b}: X F32 [M, K], W [N, K] in its stored dtype (F32, BF16, F16), b [N] (any float dtype) or
+ * null, Y F32 [M, N]. X and Y may carry leading batch dimensions (flattened into M).
+ *
+ * <p>Three paths, chosen by shape only (never by thread count, so results are bit-identical for any number of
+ * threads): up to {@link #STREAMED_MAX_ROWS} rows of X (default 256, {@code -Domnigen2.linear.streamedRows}) the weight rows are streamed straight from the
+ * (memory-mapped) checkpoint and dotted with every X row ({@link StreamedLinear}: decoding and short prompts are
+ * bound by memory bandwidth); above, weights are packed per call into cache-sized panels for a register-blocked
+ * GEMM ({@link PackedLinear}: compute bound). With {@code -Domnigen2.vector=scalar} the scalar twin
+ * {@link #scalar} runs instead.
  */
 public final class Linear {
+    /** Largest M served by the streamed (GEMV-like) path. */
+    static final int STREAMED_MAX_ROWS = Integer.getInteger("omnigen2.linear.streamedRows", 256);
+
     private Linear() {}
 
     public static Tensor forward(Tensor x, Tensor w, Tensor bias) {
-        int k = x.size(-1);
-        int n = w.size(0);
         int[] s = x.shape();
-        s[s.length - 1] = n;
+        if (s.length == 0 || w.rank() != 2)
+            throw new IllegalArgumentException("linear: x " + x + " must have rank >= 1 and weight " + w + " rank 2");
+        s[s.length - 1] = w.size(0);
         Tensor y = Tensor.zeros(s);
         forward(x, w, bias, y);
         return y;
     }
 
     public static void forward(Tensor x, Tensor w, Tensor bias, Tensor y) {
-        int k = x.size(-1);
-        int n = w.size(0);
-        if (w.size(1) != k) throw new IllegalArgumentException("linear: x " + x + " vs weight " + w);
-        int m = (int) (x.numel() / k);
-        if (y.numel() != (long) m * n) throw new IllegalArgumentException("linear: output " + y + " for x " + x + " and weight " + w);
-        Parallel.forEach(m, i -> {
-            for (int j = 0; j < n; j++) {
+        forward(x, w, bias, y, Path.BY_SHAPE);
+    }
+
+    /** Which algorithm runs: chosen from M, or forced (tests cover both paths whatever the threshold). */
+    enum Path { BY_SHAPE, STREAMED, PACKED }
+
+    static void forward(Tensor x, Tensor w, Tensor bias, Tensor y, Path path) {
+        int m = check(x, w, bias, y);
+        int k = x.size(-1), n = w.size(0);
+        if (m == 0 || n == 0) return;
+        if (Vectors.scalar()) {
+            scalar(x, w, bias, y);
+            return;
+        }
+        LinearKernels kernels = LinearKernels.of(Vectors.floats());
+        float[] b = biasArray(bias, n, 2 * kernels.lanes());
+        if (k == 0) {
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++) y.data().setAtIndex(Tensor.F32, (long) i * n + j, b == null ? 0f : b[j]);
+        } else if (path == Path.STREAMED || path == Path.BY_SHAPE && m <= STREAMED_MAX_ROWS) {
+            StreamedLinear.run(kernels, x.data(), w, b, y.data(), m, k, n);
+        } else {
+            PackedLinear.run(kernels, x.data(), w, b, y.data(), m, k, n);
+        }
+    }
+
+    /**
+     * The scalar twin: the same product with one float accumulator per output element, summed in K order, then the
+     * bias added. The reference of the kernel tests and the path of {@code -Domnigen2.vector=scalar}.
+     */
+    public static void scalar(Tensor x, Tensor w, Tensor bias, Tensor y) {
+        int m = check(x, w, bias, y);
+        int k = x.size(-1), n = w.size(0);
+        MemorySegment xs = x.data(), ys = y.data();
+        Parallel.forEach(n, j -> {
+            float[] row = new float[k];
+            for (int t = 0; t < k; t++) row[t] = w.getFloat((long) j * k + t);
+            float b = bias == null ? 0f : bias.getFloat(j);
+            for (int i = 0; i < m; i++) {
                 float acc = 0;
-                long xo = (long) i * k, wo = (long) j * k;
-                for (int t = 0; t < k; t++) acc += x.getFloat(xo + t) * w.getFloat(wo + t);
-                if (bias != null) acc += bias.getFloat(j);
-                y.setFloat((long) i * n + j, acc);
+                long xo = (long) i * k;
+                for (int t = 0; t < k; t++) acc += xs.getAtIndex(Tensor.F32, xo + t) * row[t];
+                ys.setAtIndex(Tensor.F32, (long) i * n + j, acc + b);
             }
         });
+    }
+
+    /** Validates the operands; returns M. */
+    private static int check(Tensor x, Tensor w, Tensor bias, Tensor y) {
+        if (w.rank() != 2) throw new IllegalArgumentException("linear: weight must be [N, K], got " + w);
+        if (w.dtype() != DType.F32 && w.dtype() != DType.BF16 && w.dtype() != DType.F16)
+            throw new IllegalArgumentException("linear: weight dtype must be F32, BF16 or F16, got " + w);
+        if (x.dtype() != DType.F32) throw new IllegalArgumentException("linear: x must be F32, got " + x);
+        if (y.dtype() != DType.F32) throw new IllegalArgumentException("linear: output must be F32, got " + y);
+        if (x.rank() == 0) throw new IllegalArgumentException("linear: x must have rank >= 1, got " + x);
+        int k = x.size(-1), n = w.size(0);
+        if (w.size(1) != k) throw new IllegalArgumentException("linear: x " + x + " vs weight " + w);
+        long m = 1;
+        for (int d = 0; d < x.rank() - 1; d++) m *= x.size(d);
+        if (m > Integer.MAX_VALUE) throw new IllegalArgumentException("linear: too many rows in " + x);
+        if (y.numel() != m * n || y.size(-1) != n)
+            throw new IllegalArgumentException("linear: output " + y + " for x " + x + " and weight " + w);
+        if (bias != null && (bias.numel() != n || !bias.dtype().isFloating()))
+            throw new IllegalArgumentException("linear: bias must hold " + n + " floats, got " + bias);
+        return (int) m;
+    }
+
+    /** The bias as floats, zero-padded to a multiple of {@code pad}, or null. */
+    static float[] biasArray(Tensor bias, int n, int pad) {
+        if (bias == null) return null;
+        float[] b = new float[(n + pad - 1) / pad * pad];
+        for (int j = 0; j < n; j++) b[j] = bias.getFloat(j);
+        return b;
     }
 }

@@ -1,0 +1,78 @@
+package dev.omnigen2.runtime;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * {@link Linear} for few rows of X (decoding, short prompts): the time goes into reading the weights, so they are
+ * read once, straight from where they are stored, by several independent row streams per thread, widened to F32 in
+ * registers and dotted with every X row while they sit in cache. No packing.
+ *
+ * <p>Work unit: a fixed group of weight rows (output columns); within it, blocks of 4 (or 1) X rows × 4 weight rows,
+ * each dot product over the whole of K in one fixed order, so any thread count gives the same bits.
+ */
+final class StreamedLinear {
+    private StreamedLinear() {}
+
+    /** Converted F16 weight rows, one buffer per worker thread. */
+    private static final ThreadLocal<MemorySegment[]> F16_ROWS = ThreadLocal.withInitial(() -> new MemorySegment[1]);
+
+    static void run(LinearKernels kern, MemorySegment x, Tensor wt, float[] bias, MemorySegment y, int m, int k, int n) {
+        DType dtype = wt.dtype();
+        boolean bf16 = dtype == DType.BF16;
+        int lanes = kern.lanes();
+        float[] xp = new float[m * k];
+        for (int i = 0; i < m; i++) {
+            if (bf16) LinearKernels.packBF16Row(lanes, x, 4L * i * k, k, xp, i * k);
+            else MemorySegment.copy(x, Tensor.F32, 4L * i * k, xp, i * k, k);
+        }
+        // Weight rows per task: small enough to balance threads, large enough that the X rows re-read per group
+        // (from L2) cost little next to the weights; the group stays in L2 while every X row passes over it.
+        int group = m <= 4 ? 16 : 64;
+        int tasks = (n + group - 1) / group;
+        MemorySegment w = wt.data();
+        Parallel.forEach(tasks, task -> {
+            int j0 = task * group, j1 = Math.min(n, j0 + group);
+            MemorySegment rows = w;
+            long rowBytes = (long) k * dtype.byteSize(), base = j0 * rowBytes;
+            if (dtype == DType.F16) {
+                rows = f16Rows(w, j0, j1, k);
+                rowBytes = 4L * k;
+                base = 0;
+            }
+            float[] out = new float[16];
+            for (int i = 0; i < m; ) {
+                int r = m - i >= 4 ? 4 : 1;
+                for (int j = j0; j < j1; j += 4) {
+                    long o0 = base + (j - j0) * rowBytes;
+                    long o1 = base + (Math.min(j + 1, j1 - 1) - j0) * rowBytes;
+                    long o2 = base + (Math.min(j + 2, j1 - 1) - j0) * rowBytes;
+                    long o3 = base + (Math.min(j + 3, j1 - 1) - j0) * rowBytes;
+                    if (bf16) kern.dotBF16(r, xp, i * k, k, rows, o0, o1, o2, o3, k, out);
+                    else kern.dotF32(r, xp, i * k, k, rows, o0, o1, o2, o3, k, out);
+                    int cols = Math.min(4, j1 - j);
+                    for (int a = 0; a < r; a++)
+                        for (int c = 0; c < cols; c++)
+                            y.setAtIndex(Tensor.F32, (long) (i + a) * n + j + c,
+                                    bias == null ? out[a * 4 + c] : out[a * 4 + c] + bias[j + c]);
+                }
+                i += r;
+            }
+        });
+    }
+
+    /** Weight rows [j0, j1) of an F16 matrix widened to F32 into this thread's buffer. */
+    private static MemorySegment f16Rows(MemorySegment w, int j0, int j1, int k) {
+        MemorySegment[] holder = F16_ROWS.get();
+        long need = 4L * (j1 - j0) * k;
+        if (holder[0] == null || holder[0].byteSize() < need) holder[0] = Arena.ofAuto().allocate(need, 64);
+        MemorySegment buf = holder[0];
+        short[] row = new short[k];
+        for (int j = j0; j < j1; j++) {
+            MemorySegment.copy(w, Tensor.I16, 2L * j * k, row, 0, k);
+            long o = 4L * (j - j0) * k;
+            for (int t = 0; t < k; t++) buf.set(Tensor.F32, o + 4L * t, Float.float16ToFloat(row[t]));
+        }
+        return buf;
+    }
+}

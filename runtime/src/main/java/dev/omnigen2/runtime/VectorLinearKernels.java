@@ -1,0 +1,314 @@
+package dev.omnigen2.runtime;
+
+import java.lang.constant.ConstantDescs;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Template of {@link LinearKernels}: never used as is, only as hidden classes defined by {@link LinearKernels#of},
+ * each of which gets its species as class data (so {@link #F} is a constant to the JIT). Keep this class free of
+ * lambdas and nested classes: they would refer to the template, not to the hidden copy.
+ */
+final class VectorLinearKernels implements LinearKernels {
+    private static final VectorSpecies<Float> F = speciesFromClassData();
+    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
+    private static final int VL = F.length();
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** BF16 is the upper half of an F32: the high BF16 of an int lane is widened by masking, the low one by a shift. */
+    private static final int HIGH = 0xFFFF0000;
+    /** Lane permutations i → i xor d for the fixed-order horizontal sum. */
+    private static final VectorShuffle<Float> X8 = swap(8), X4 = swap(4), X2 = swap(2), X1 = swap(1);
+
+    @SuppressWarnings("unchecked")
+    private static VectorSpecies<Float> speciesFromClassData() {
+        try {
+            return MethodHandles.classData(MethodHandles.lookup(), ConstantDescs.DEFAULT_NAME, VectorSpecies.class);
+        } catch (IllegalAccessException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    VectorLinearKernels() {}
+
+    private static VectorShuffle<Float> swap(int d) {
+        int[] idx = new int[VL];
+        for (int i = 0; i < VL; i++) idx[i] = (i ^ d) & (VL - 1);
+        return VectorShuffle.fromArray(F, idx, 0);
+    }
+
+    /**
+     * The sum of the lanes in one fixed tree order. Not {@code reduceLanes(ADD)}: its float order is unspecified and
+     * differs between the interpreter's Java fallback and the JIT intrinsic, which would make results depend on
+     * which thread ran warm code — and so on the thread count.
+     */
+    private static float sum(FloatVector v) {
+        if (VL > 8) v = v.add(v.rearrange(X8));
+        if (VL > 4) v = v.add(v.rearrange(X4));
+        if (VL > 2) v = v.add(v.rearrange(X2));
+        if (VL > 1) v = v.add(v.rearrange(X1));
+        return v.lane(0);
+    }
+
+    @Override
+    public int lanes() { return VL; }
+
+    @Override
+    public void tileF32(float[] a, int ao, float[] b, int bo, int kc, MemorySegment c, long co, long ldc,
+                        boolean accumulate, float[] bias, int bi) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        long hi = 4L * VL;
+        if (accumulate) {
+            c00 = load(c, co); c01 = load(c, co + hi);
+            c10 = load(c, co + ldc); c11 = load(c, co + ldc + hi);
+            c20 = load(c, co + 2 * ldc); c21 = load(c, co + 2 * ldc + hi);
+            c30 = load(c, co + 3 * ldc); c31 = load(c, co + 3 * ldc + hi);
+            c40 = load(c, co + 4 * ldc); c41 = load(c, co + 4 * ldc + hi);
+            c50 = load(c, co + 5 * ldc); c51 = load(c, co + 5 * ldc + hi);
+        } else {
+            FloatVector lo = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, bi);
+            FloatVector up = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, bi + VL);
+            c00 = lo; c10 = lo; c20 = lo; c30 = lo; c40 = lo; c50 = lo;
+            c01 = up; c11 = up; c21 = up; c31 = up; c41 = up; c51 = up;
+        }
+        for (int k = 0; k < kc; k++, ao += MR, bo += 2 * VL) {
+            FloatVector b0 = FloatVector.fromArray(F, b, bo);
+            FloatVector b1 = FloatVector.fromArray(F, b, bo + VL);
+            FloatVector x = FloatVector.broadcast(F, a[ao]);
+            c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
+            x = FloatVector.broadcast(F, a[ao + 1]);
+            c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
+            x = FloatVector.broadcast(F, a[ao + 2]);
+            c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
+            x = FloatVector.broadcast(F, a[ao + 3]);
+            c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
+            x = FloatVector.broadcast(F, a[ao + 4]);
+            c40 = b0.fma(x, c40); c41 = b1.fma(x, c41);
+            x = FloatVector.broadcast(F, a[ao + 5]);
+            c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
+        }
+        store(c00, c, co); store(c01, c, co + hi);
+        store(c10, c, co + ldc); store(c11, c, co + ldc + hi);
+        store(c20, c, co + 2 * ldc); store(c21, c, co + 2 * ldc + hi);
+        store(c30, c, co + 3 * ldc); store(c31, c, co + 3 * ldc + hi);
+        store(c40, c, co + 4 * ldc); store(c41, c, co + 4 * ldc + hi);
+        store(c50, c, co + 5 * ldc); store(c51, c, co + 5 * ldc + hi);
+    }
+
+    @Override
+    public void tileBF16(float[] a, int ao, int[] b, int bo, int kc, MemorySegment c, long co, long ldc,
+                         boolean accumulate, float[] bias, int bi) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        long hi = 4L * VL;
+        if (accumulate) {
+            c00 = load(c, co); c01 = load(c, co + hi);
+            c10 = load(c, co + ldc); c11 = load(c, co + ldc + hi);
+            c20 = load(c, co + 2 * ldc); c21 = load(c, co + 2 * ldc + hi);
+            c30 = load(c, co + 3 * ldc); c31 = load(c, co + 3 * ldc + hi);
+            c40 = load(c, co + 4 * ldc); c41 = load(c, co + 4 * ldc + hi);
+            c50 = load(c, co + 5 * ldc); c51 = load(c, co + 5 * ldc + hi);
+        } else {
+            FloatVector lo = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, bi);
+            FloatVector up = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, bi + VL);
+            c00 = lo; c10 = lo; c20 = lo; c30 = lo; c40 = lo; c50 = lo;
+            c01 = up; c11 = up; c21 = up; c31 = up; c41 = up; c51 = up;
+        }
+        for (int k = 0; k < kc; k++, ao += MR, bo += VL) {
+            IntVector pair = IntVector.fromArray(I, b, bo);
+            FloatVector b0 = pair.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector b1 = pair.and(HIGH).reinterpretAsFloats();
+            FloatVector x = FloatVector.broadcast(F, a[ao]);
+            c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
+            x = FloatVector.broadcast(F, a[ao + 1]);
+            c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
+            x = FloatVector.broadcast(F, a[ao + 2]);
+            c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
+            x = FloatVector.broadcast(F, a[ao + 3]);
+            c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
+            x = FloatVector.broadcast(F, a[ao + 4]);
+            c40 = b0.fma(x, c40); c41 = b1.fma(x, c41);
+            x = FloatVector.broadcast(F, a[ao + 5]);
+            c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
+        }
+        store(c00, c, co); store(c01, c, co + hi);
+        store(c10, c, co + ldc); store(c11, c, co + ldc + hi);
+        store(c20, c, co + 2 * ldc); store(c21, c, co + 2 * ldc + hi);
+        store(c30, c, co + 3 * ldc); store(c31, c, co + 3 * ldc + hi);
+        store(c40, c, co + 4 * ldc); store(c41, c, co + 4 * ldc + hi);
+        store(c50, c, co + 5 * ldc); store(c51, c, co + 5 * ldc + hi);
+    }
+
+    private static FloatVector load(MemorySegment c, long at) { return FloatVector.fromMemorySegment(F, c, at, LE); }
+
+    private static void store(FloatVector v, MemorySegment c, long at) { v.intoMemorySegment(c, at, LE); }
+
+    @Override
+    public void dotF32(int rows, float[] x, int xo, int xs, MemorySegment w, long w0, long w1, long w2, long w3,
+                       int k, float[] out) {
+        if (rows == 4) dotF32x4(x, xo, xs, w, w0, w1, w2, w3, k, out);
+        else dotF32x1(x, xo, w, w0, w1, w2, w3, k, out);
+    }
+
+    private static void dotF32x1(float[] x, int xo, MemorySegment w, long w0, long w1, long w2, long w3, int k,
+                                 float[] out) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int full = k - k % VL;
+        for (int t = 0; t < full; t += VL) {
+            FloatVector xv = FloatVector.fromArray(F, x, xo + t);
+            long o = 4L * t;
+            a0 = FloatVector.fromMemorySegment(F, w, w0 + o, LE).fma(xv, a0);
+            a1 = FloatVector.fromMemorySegment(F, w, w1 + o, LE).fma(xv, a1);
+            a2 = FloatVector.fromMemorySegment(F, w, w2 + o, LE).fma(xv, a2);
+            a3 = FloatVector.fromMemorySegment(F, w, w3 + o, LE).fma(xv, a3);
+        }
+        out[0] = sum(a0) + tailF32(x, xo, w, w0, full, k);
+        out[1] = sum(a1) + tailF32(x, xo, w, w1, full, k);
+        out[2] = sum(a2) + tailF32(x, xo, w, w2, full, k);
+        out[3] = sum(a3) + tailF32(x, xo, w, w3, full, k);
+    }
+
+    private static void dotF32x4(float[] x, int xo, int xs, MemorySegment w, long w0, long w1, long w2, long w3,
+                                 int k, float[] out) {
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00,
+                a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        int full = k - k % VL;
+        int x0 = xo, x1 = xo + xs, x2 = xo + 2 * xs, x3 = xo + 3 * xs;
+        for (int t = 0; t < full; t += VL) {
+            long o = 4L * t;
+            FloatVector v0 = FloatVector.fromMemorySegment(F, w, w0 + o, LE);
+            FloatVector v1 = FloatVector.fromMemorySegment(F, w, w1 + o, LE);
+            FloatVector v2 = FloatVector.fromMemorySegment(F, w, w2 + o, LE);
+            FloatVector v3 = FloatVector.fromMemorySegment(F, w, w3 + o, LE);
+            FloatVector xv = FloatVector.fromArray(F, x, x0 + t);
+            a00 = v0.fma(xv, a00); a01 = v1.fma(xv, a01); a02 = v2.fma(xv, a02); a03 = v3.fma(xv, a03);
+            xv = FloatVector.fromArray(F, x, x1 + t);
+            a10 = v0.fma(xv, a10); a11 = v1.fma(xv, a11); a12 = v2.fma(xv, a12); a13 = v3.fma(xv, a13);
+            xv = FloatVector.fromArray(F, x, x2 + t);
+            a20 = v0.fma(xv, a20); a21 = v1.fma(xv, a21); a22 = v2.fma(xv, a22); a23 = v3.fma(xv, a23);
+            xv = FloatVector.fromArray(F, x, x3 + t);
+            a30 = v0.fma(xv, a30); a31 = v1.fma(xv, a31); a32 = v2.fma(xv, a32); a33 = v3.fma(xv, a33);
+        }
+        out[0] = sum(a00) + tailF32(x, x0, w, w0, full, k);
+        out[1] = sum(a01) + tailF32(x, x0, w, w1, full, k);
+        out[2] = sum(a02) + tailF32(x, x0, w, w2, full, k);
+        out[3] = sum(a03) + tailF32(x, x0, w, w3, full, k);
+        out[4] = sum(a10) + tailF32(x, x1, w, w0, full, k);
+        out[5] = sum(a11) + tailF32(x, x1, w, w1, full, k);
+        out[6] = sum(a12) + tailF32(x, x1, w, w2, full, k);
+        out[7] = sum(a13) + tailF32(x, x1, w, w3, full, k);
+        out[8] = sum(a20) + tailF32(x, x2, w, w0, full, k);
+        out[9] = sum(a21) + tailF32(x, x2, w, w1, full, k);
+        out[10] = sum(a22) + tailF32(x, x2, w, w2, full, k);
+        out[11] = sum(a23) + tailF32(x, x2, w, w3, full, k);
+        out[12] = sum(a30) + tailF32(x, x3, w, w0, full, k);
+        out[13] = sum(a31) + tailF32(x, x3, w, w1, full, k);
+        out[14] = sum(a32) + tailF32(x, x3, w, w2, full, k);
+        out[15] = sum(a33) + tailF32(x, x3, w, w3, full, k);
+    }
+
+    private static float tailF32(float[] x, int xo, MemorySegment w, long wo, int from, int k) {
+        float s = 0;
+        for (int t = from; t < k; t++) s += x[xo + t] * w.get(Tensor.F32, wo + 4L * t);
+        return s;
+    }
+
+    @Override
+    public void dotBF16(int rows, float[] x, int xo, int xs, MemorySegment w, long w0, long w1, long w2, long w3,
+                        int k, float[] out) {
+        if (rows == 4) dotBF16x4(x, xo, xs, w, w0, w1, w2, w3, k, out);
+        else dotBF16x1(x, xo, w, w0, w1, w2, w3, k, out);
+    }
+
+    private static void dotBF16x1(float[] x, int xo, MemorySegment w, long w0, long w1, long w2, long w3, int k,
+                                  float[] out) {
+        FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
+        int block = 2 * VL, full = k - k % block;
+        for (int t = 0; t < full; t += block) {
+            FloatVector xe = FloatVector.fromArray(F, x, xo + t);
+            FloatVector xd = FloatVector.fromArray(F, x, xo + t + VL);
+            long o = 2L * t;
+            IntVector p = IntVector.fromMemorySegment(I, w, w0 + o, LE);
+            e0 = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, e0);
+            o0 = p.and(HIGH).reinterpretAsFloats().fma(xd, o0);
+            p = IntVector.fromMemorySegment(I, w, w1 + o, LE);
+            e1 = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, e1);
+            o1 = p.and(HIGH).reinterpretAsFloats().fma(xd, o1);
+            p = IntVector.fromMemorySegment(I, w, w2 + o, LE);
+            e2 = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, e2);
+            o2 = p.and(HIGH).reinterpretAsFloats().fma(xd, o2);
+            p = IntVector.fromMemorySegment(I, w, w3 + o, LE);
+            e3 = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, e3);
+            o3 = p.and(HIGH).reinterpretAsFloats().fma(xd, o3);
+        }
+        out[0] = sum(e0.add(o0)) + tailBF16(x, xo, w, w0, full, k);
+        out[1] = sum(e1.add(o1)) + tailBF16(x, xo, w, w1, full, k);
+        out[2] = sum(e2.add(o2)) + tailBF16(x, xo, w, w2, full, k);
+        out[3] = sum(e3.add(o3)) + tailBF16(x, xo, w, w3, full, k);
+    }
+
+    private static void dotBF16x4(float[] x, int xo, int xs, MemorySegment w, long w0, long w1, long w2, long w3,
+                                  int k, float[] out) {
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00,
+                a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        int block = 2 * VL, full = k - k % block;
+        int x0 = xo, x1 = xo + xs, x2 = xo + 2 * xs, x3 = xo + 3 * xs;
+        for (int t = 0; t < full; t += block) {
+            long o = 2L * t;
+            IntVector p0 = IntVector.fromMemorySegment(I, w, w0 + o, LE);
+            IntVector p1 = IntVector.fromMemorySegment(I, w, w1 + o, LE);
+            IntVector p2 = IntVector.fromMemorySegment(I, w, w2 + o, LE);
+            IntVector p3 = IntVector.fromMemorySegment(I, w, w3 + o, LE);
+            FloatVector v0 = p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector v1 = p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector v2 = p2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector v3 = p3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector xv = FloatVector.fromArray(F, x, x0 + t);
+            a00 = v0.fma(xv, a00); a01 = v1.fma(xv, a01); a02 = v2.fma(xv, a02); a03 = v3.fma(xv, a03);
+            xv = FloatVector.fromArray(F, x, x1 + t);
+            a10 = v0.fma(xv, a10); a11 = v1.fma(xv, a11); a12 = v2.fma(xv, a12); a13 = v3.fma(xv, a13);
+            xv = FloatVector.fromArray(F, x, x2 + t);
+            a20 = v0.fma(xv, a20); a21 = v1.fma(xv, a21); a22 = v2.fma(xv, a22); a23 = v3.fma(xv, a23);
+            xv = FloatVector.fromArray(F, x, x3 + t);
+            a30 = v0.fma(xv, a30); a31 = v1.fma(xv, a31); a32 = v2.fma(xv, a32); a33 = v3.fma(xv, a33);
+            v0 = p0.and(HIGH).reinterpretAsFloats();
+            v1 = p1.and(HIGH).reinterpretAsFloats();
+            v2 = p2.and(HIGH).reinterpretAsFloats();
+            v3 = p3.and(HIGH).reinterpretAsFloats();
+            xv = FloatVector.fromArray(F, x, x0 + t + VL);
+            a00 = v0.fma(xv, a00); a01 = v1.fma(xv, a01); a02 = v2.fma(xv, a02); a03 = v3.fma(xv, a03);
+            xv = FloatVector.fromArray(F, x, x1 + t + VL);
+            a10 = v0.fma(xv, a10); a11 = v1.fma(xv, a11); a12 = v2.fma(xv, a12); a13 = v3.fma(xv, a13);
+            xv = FloatVector.fromArray(F, x, x2 + t + VL);
+            a20 = v0.fma(xv, a20); a21 = v1.fma(xv, a21); a22 = v2.fma(xv, a22); a23 = v3.fma(xv, a23);
+            xv = FloatVector.fromArray(F, x, x3 + t + VL);
+            a30 = v0.fma(xv, a30); a31 = v1.fma(xv, a31); a32 = v2.fma(xv, a32); a33 = v3.fma(xv, a33);
+        }
+        out[0] = sum(a00) + tailBF16(x, x0, w, w0, full, k);
+        out[1] = sum(a01) + tailBF16(x, x0, w, w1, full, k);
+        out[2] = sum(a02) + tailBF16(x, x0, w, w2, full, k);
+        out[3] = sum(a03) + tailBF16(x, x0, w, w3, full, k);
+        out[4] = sum(a10) + tailBF16(x, x1, w, w0, full, k);
+        out[5] = sum(a11) + tailBF16(x, x1, w, w1, full, k);
+        out[6] = sum(a12) + tailBF16(x, x1, w, w2, full, k);
+        out[7] = sum(a13) + tailBF16(x, x1, w, w3, full, k);
+        out[8] = sum(a20) + tailBF16(x, x2, w, w0, full, k);
+        out[9] = sum(a21) + tailBF16(x, x2, w, w1, full, k);
+        out[10] = sum(a22) + tailBF16(x, x2, w, w2, full, k);
+        out[11] = sum(a23) + tailBF16(x, x2, w, w3, full, k);
+        out[12] = sum(a30) + tailBF16(x, x3, w, w0, full, k);
+        out[13] = sum(a31) + tailBF16(x, x3, w, w1, full, k);
+        out[14] = sum(a32) + tailBF16(x, x3, w, w2, full, k);
+        out[15] = sum(a33) + tailBF16(x, x3, w, w3, full, k);
+    }
+
+    private static float tailBF16(float[] x, int xo, MemorySegment w, long wo, int from, int k) {
+        float s = 0;
+        for (int t = from; t < k; t++) s += x[xo + t] * Half.bf16ToF32(w.get(Tensor.I16, wo + 2L * t));
+        return s;
+    }
+}
