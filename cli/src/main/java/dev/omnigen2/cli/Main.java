@@ -28,7 +28,7 @@ public final class Main {
 
     /** The subcommands, one class each; add new ones here. */
     static final List<Class<?>> SUBCOMMANDS = List.of(GenerateCommand.class, EditCommand.class, UnderstandCommand.class, ChatCommand.class, GenevalCommand.class,
-            SynthCommand.class, InspectCommand.class, DoctorCommand.class);
+            SynthCommand.class, BenchCommand.class, InspectCommand.class, DoctorCommand.class);
 
     /** Exceptions that report a user's mistake rather than a bug; add domain exceptions here. */
     static final List<Class<? extends Throwable>> USER_ERRORS =
