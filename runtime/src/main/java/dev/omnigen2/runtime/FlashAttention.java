@@ -5,8 +5,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -23,12 +21,11 @@ import jdk.incubator.vector.VectorSpecies;
 final class FlashAttention {
     private FlashAttention() {}
 
-    /** Rows of the register block. */
-    private static final int MR = 6;
+    private static final int MR = OpKernels.MR;
     /** Target rows per task (query heads of a group × positions). */
-    private static final int ROWS = 24;
+    private static final int ROWS = Integer.getInteger("omnigen2.attn.rows", 24);
     /** Keys per score tile. */
-    private static final int KT = 128;
+    private static final int KT = Integer.getInteger("omnigen2.attn.kt", 128);
 
     private static final class Work {
         float[] qT = new float[0], s = new float[0], o = new float[0], m = new float[0], l = new float[0], row = new float[0];
@@ -101,7 +98,7 @@ final class FlashAttention {
                               int hdPad, int lk, int kw, int kt, float scale, VectorSpecies<Float> sp) {
         int i0 = blk[0], i1 = blk[1], segLo = blk[2], segHi = Math.min(blk[3], lk);
         int rows = (i1 - i0) * g, rowsPad = (rows + MR - 1) / MR * MR;
-        int vl = sp.length();
+        OpKernels kern = OpKernels.of(sp);
         Work w = WORK.get();
         float[] qT = w.qT = w.grow(w.qT, rowsPad * hd);
         float[] s = w.s = w.grow(w.s, rowsPad * kt);
@@ -130,7 +127,7 @@ final class FlashAttention {
         if (hiLast > lo) {
             for (int t0 = lo / kw * kw; t0 < hiLast; t0 += kt) {
                 int width = Math.min(kt, (hiLast - t0 + kw - 1) / kw * kw);
-                scores(qT, kp, s, rowsPad, hd, t0, width, kt, kw, sp);
+                kern.scores(qT, kp, s, rowsPad, hd, t0, width, kt);
                 boolean clean = t0 >= lo && t0 + width <= hiFirst && invalidBefore[t0 + width] == invalidBefore[t0];
                 if (!clean) {
                     for (int r = 0; r < rows; r++) {
@@ -144,8 +141,8 @@ final class FlashAttention {
                         }
                     }
                 }
-                softmaxStep(s, o, mx, sum, rows, rowsPad, width, kt, hdPad, sp);
-                accumulate(s, vp, o, rowsPad, width, kt, t0, hdPad, vl, sp);
+                kern.softmaxStep(s, o, mx, sum, rows, rowsPad, width, kt, hdPad);
+                kern.accumulate(s, vp, o, rowsPad, width, kt, t0, hdPad);
             }
         }
         for (int r = 0; r < rows; r++) {
@@ -154,139 +151,6 @@ final class FlashAttention {
             int ob = r * hdPad;
             for (int d = 0; d < hd; d++) row[d] = o[ob + d] * inv;
             MemorySegment.copy(row, 0, os, Tensor.F32, ((long) pos * heads + h) * hd * 4, hd);
-        }
-    }
-
-    /** S[r][0..width) = Q_r · K[t0 ..), for all rowsPad rows, in 6 × 2-vector register blocks. */
-    private static void scores(float[] qT, float[] kp, float[] s, int rowsPad, int hd, int t0, int width, int kt,
-                               int kw, VectorSpecies<Float> sp) {
-        int vl = sp.length();
-        for (int c = 0; c < rowsPad / MR; c++) {
-            int qb = c * hd * MR;
-            for (int j = 0; j < width; j += kw) {
-                int kb = (t0 + j) / kw * hd * kw;
-                FloatVector a00 = FloatVector.zero(sp), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00,
-                        a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
-                for (int d = 0; d < hd; d++) {
-                    int ko = kb + d * kw, qo = qb + d * MR;
-                    FloatVector k0 = FloatVector.fromArray(sp, kp, ko), k1 = FloatVector.fromArray(sp, kp, ko + vl);
-                    FloatVector b = FloatVector.broadcast(sp, qT[qo]);
-                    a00 = b.fma(k0, a00); a01 = b.fma(k1, a01);
-                    b = FloatVector.broadcast(sp, qT[qo + 1]);
-                    a10 = b.fma(k0, a10); a11 = b.fma(k1, a11);
-                    b = FloatVector.broadcast(sp, qT[qo + 2]);
-                    a20 = b.fma(k0, a20); a21 = b.fma(k1, a21);
-                    b = FloatVector.broadcast(sp, qT[qo + 3]);
-                    a30 = b.fma(k0, a30); a31 = b.fma(k1, a31);
-                    b = FloatVector.broadcast(sp, qT[qo + 4]);
-                    a40 = b.fma(k0, a40); a41 = b.fma(k1, a41);
-                    b = FloatVector.broadcast(sp, qT[qo + 5]);
-                    a50 = b.fma(k0, a50); a51 = b.fma(k1, a51);
-                }
-                int so = c * MR * kt + j;
-                a00.intoArray(s, so); a01.intoArray(s, so + vl); so += kt;
-                a10.intoArray(s, so); a11.intoArray(s, so + vl); so += kt;
-                a20.intoArray(s, so); a21.intoArray(s, so + vl); so += kt;
-                a30.intoArray(s, so); a31.intoArray(s, so + vl); so += kt;
-                a40.intoArray(s, so); a41.intoArray(s, so + vl); so += kt;
-                a50.intoArray(s, so); a51.intoArray(s, so + vl);
-            }
-        }
-    }
-
-    /**
-     * Online softmax over one score tile: per row, the new running max, the tile's weights e^(s − max) written
-     * back into S, the running sum and the accumulators rescaled by e^(old max − new max). Rows with no visible
-     * key in this tile (and padding rows) get all-zero weights.
-     */
-    private static void softmaxStep(float[] s, float[] o, float[] mx, float[] sum, int rows, int rowsPad, int width,
-                                    int kt, int hdPad, VectorSpecies<Float> sp) {
-        int vl = sp.length();
-        for (int r = 0; r < rowsPad; r++) {
-            int so = r * kt;
-            if (r >= rows) { Arrays.fill(s, so, so + width, 0f); continue; }
-            FloatVector vmax = FloatVector.broadcast(sp, Float.NEGATIVE_INFINITY);
-            for (int j = 0; j < width; j += vl) vmax = vmax.max(FloatVector.fromArray(sp, s, so + j));
-            float tileMax = vmax.reduceLanes(VectorOperators.MAX);
-            if (tileMax == Float.NEGATIVE_INFINITY) { Arrays.fill(s, so, so + width, 0f); continue; }
-            float old = mx[r], now = Math.max(old, tileMax);
-            FloatVector vnow = FloatVector.broadcast(sp, now);
-            FloatVector acc = FloatVector.zero(sp);
-            for (int j = 0; j < width; j += vl) {
-                FloatVector p = VecMath.exp(FloatVector.fromArray(sp, s, so + j).sub(vnow));
-                p.intoArray(s, so + j);
-                acc = acc.add(p);
-            }
-            float tileSum = acc.reduceLanes(VectorOperators.ADD);
-            if (old == now) {
-                sum[r] += tileSum;
-            } else {
-                float alpha = old == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(old - now);
-                sum[r] = sum[r] * alpha + tileSum;
-                int ob = r * hdPad;
-                for (int d = 0; d < hdPad; d += vl)
-                    FloatVector.fromArray(sp, o, ob + d).mul(alpha).intoArray(o, ob + d);
-                mx[r] = now;
-            }
-        }
-    }
-
-    /** O[r][·] += Σ_j P[r][j] · V[t0 + j][·], in 6-row × 2-vector register blocks along the head dimension. */
-    private static void accumulate(float[] s, float[] vp, float[] o, int rowsPad, int width, int kt, int t0,
-                                   int hdPad, int vl, VectorSpecies<Float> sp) {
-        for (int c = 0; c < rowsPad / MR; c++) {
-            int sb = c * MR * kt, ob = c * MR * hdPad;
-            int d = 0;
-            for (; d + 2 * vl <= hdPad; d += 2 * vl) {
-                int o0 = ob + d;
-                FloatVector a00 = FloatVector.fromArray(sp, o, o0), a01 = FloatVector.fromArray(sp, o, o0 + vl);
-                FloatVector a10 = FloatVector.fromArray(sp, o, o0 + hdPad), a11 = FloatVector.fromArray(sp, o, o0 + hdPad + vl);
-                FloatVector a20 = FloatVector.fromArray(sp, o, o0 + 2 * hdPad), a21 = FloatVector.fromArray(sp, o, o0 + 2 * hdPad + vl);
-                FloatVector a30 = FloatVector.fromArray(sp, o, o0 + 3 * hdPad), a31 = FloatVector.fromArray(sp, o, o0 + 3 * hdPad + vl);
-                FloatVector a40 = FloatVector.fromArray(sp, o, o0 + 4 * hdPad), a41 = FloatVector.fromArray(sp, o, o0 + 4 * hdPad + vl);
-                FloatVector a50 = FloatVector.fromArray(sp, o, o0 + 5 * hdPad), a51 = FloatVector.fromArray(sp, o, o0 + 5 * hdPad + vl);
-                for (int j = 0; j < width; j++) {
-                    int vo = (t0 + j) * hdPad + d;
-                    FloatVector v0 = FloatVector.fromArray(sp, vp, vo), v1 = FloatVector.fromArray(sp, vp, vo + vl);
-                    int si = sb + j;
-                    FloatVector b = FloatVector.broadcast(sp, s[si]);
-                    a00 = b.fma(v0, a00); a01 = b.fma(v1, a01);
-                    b = FloatVector.broadcast(sp, s[si + kt]);
-                    a10 = b.fma(v0, a10); a11 = b.fma(v1, a11);
-                    b = FloatVector.broadcast(sp, s[si + 2 * kt]);
-                    a20 = b.fma(v0, a20); a21 = b.fma(v1, a21);
-                    b = FloatVector.broadcast(sp, s[si + 3 * kt]);
-                    a30 = b.fma(v0, a30); a31 = b.fma(v1, a31);
-                    b = FloatVector.broadcast(sp, s[si + 4 * kt]);
-                    a40 = b.fma(v0, a40); a41 = b.fma(v1, a41);
-                    b = FloatVector.broadcast(sp, s[si + 5 * kt]);
-                    a50 = b.fma(v0, a50); a51 = b.fma(v1, a51);
-                }
-                a00.intoArray(o, o0); a01.intoArray(o, o0 + vl);
-                a10.intoArray(o, o0 + hdPad); a11.intoArray(o, o0 + hdPad + vl);
-                a20.intoArray(o, o0 + 2 * hdPad); a21.intoArray(o, o0 + 2 * hdPad + vl);
-                a30.intoArray(o, o0 + 3 * hdPad); a31.intoArray(o, o0 + 3 * hdPad + vl);
-                a40.intoArray(o, o0 + 4 * hdPad); a41.intoArray(o, o0 + 4 * hdPad + vl);
-                a50.intoArray(o, o0 + 5 * hdPad); a51.intoArray(o, o0 + 5 * hdPad + vl);
-            }
-            for (; d < hdPad; d += vl) { // one vector left over (hdPad an odd number of vectors)
-                int o0 = ob + d;
-                FloatVector a0 = FloatVector.fromArray(sp, o, o0), a1 = FloatVector.fromArray(sp, o, o0 + hdPad),
-                        a2 = FloatVector.fromArray(sp, o, o0 + 2 * hdPad), a3 = FloatVector.fromArray(sp, o, o0 + 3 * hdPad),
-                        a4 = FloatVector.fromArray(sp, o, o0 + 4 * hdPad), a5 = FloatVector.fromArray(sp, o, o0 + 5 * hdPad);
-                for (int j = 0; j < width; j++) {
-                    FloatVector v0 = FloatVector.fromArray(sp, vp, (t0 + j) * hdPad + d);
-                    int si = sb + j;
-                    a0 = FloatVector.broadcast(sp, s[si]).fma(v0, a0);
-                    a1 = FloatVector.broadcast(sp, s[si + kt]).fma(v0, a1);
-                    a2 = FloatVector.broadcast(sp, s[si + 2 * kt]).fma(v0, a2);
-                    a3 = FloatVector.broadcast(sp, s[si + 3 * kt]).fma(v0, a3);
-                    a4 = FloatVector.broadcast(sp, s[si + 4 * kt]).fma(v0, a4);
-                    a5 = FloatVector.broadcast(sp, s[si + 5 * kt]).fma(v0, a5);
-                }
-                a0.intoArray(o, o0); a1.intoArray(o, o0 + hdPad); a2.intoArray(o, o0 + 2 * hdPad);
-                a3.intoArray(o, o0 + 3 * hdPad); a4.intoArray(o, o0 + 4 * hdPad); a5.intoArray(o, o0 + 5 * hdPad);
-            }
         }
     }
 }
