@@ -33,4 +33,54 @@ interface OpKernels {
      */
     void convTile(float[] band, int[] koff, int taps, int ox, float[] wp, int wo, float[] bias, int bo,
                   java.lang.foreign.MemorySegment out, long outOff, long ldo, int rows, int pixels);
+
+    // ---- pointwise and row kernels (segments are F32, offsets in bytes, n / d in elements) ----
+
+    int SILU = 0, GELU_TANH = 1;
+    int ADD = 0, SUB = 1, MUL = 2;
+
+    /** out = x · rsqrt(mean(x²) + eps) · w (w null: no weight). */
+    void rmsNorm(java.lang.foreign.MemorySegment x, long xo, java.lang.foreign.MemorySegment out, long oo, int d, float[] w, float eps);
+
+    /** out = (x − mean) · rsqrt(var + eps) · w + b (w, b may be null). */
+    void layerNorm(java.lang.foreign.MemorySegment x, long xo, java.lang.foreign.MemorySegment out, long oo, int d,
+                   float[] w, float[] b, float eps);
+
+    /** Σ x over n elements (float lanes, reduced once). */
+    float sum(java.lang.foreign.MemorySegment x, long xo, int n);
+
+    /** Σ (x − mean)² over n elements. */
+    float sumSquaredDeviation(java.lang.foreign.MemorySegment x, long xo, int n, float mean);
+
+    /** out = (x − m)·a + c, then SiLU when {@code silu}. */
+    void affine(java.lang.foreign.MemorySegment x, long xo, java.lang.foreign.MemorySegment out, long oo, int n,
+                float m, float a, float c, boolean silu);
+
+    /** out = f(x) for f = {@link #SILU} or {@link #GELU_TANH}. */
+    void unary(int op, java.lang.foreign.MemorySegment x, long xo, java.lang.foreign.MemorySegment out, long oo, int n);
+
+    /** out = silu(gate) · up. */
+    void swiglu(java.lang.foreign.MemorySegment gate, long go, java.lang.foreign.MemorySegment up, long uo,
+                java.lang.foreign.MemorySegment out, long oo, int n);
+
+    /** Softmax of one row of d elements. */
+    void softmax(java.lang.foreign.MemorySegment x, long xo, java.lang.foreign.MemorySegment out, long oo, int d);
+
+    /** out = a op b elementwise ({@link #ADD}, {@link #SUB}, {@link #MUL}). */
+    void binary(int op, java.lang.foreign.MemorySegment a, long ao, java.lang.foreign.MemorySegment b, long bo,
+                java.lang.foreign.MemorySegment out, long oo, int n);
+
+    /** out = a op c (c a scalar) when {@code scalarRight}, else out = c op a. */
+    void binaryScalar(int op, java.lang.foreign.MemorySegment a, long ao, float c, boolean scalarRight,
+                      java.lang.foreign.MemorySegment out, long oo, int n);
+
+    /** Rotate-half RoPE of one head row in place: x at xo (hd elements), cos and sin rows [hd] at co. */
+    void ropeHalf(java.lang.foreign.MemorySegment x, long xo, java.lang.foreign.MemorySegment cos,
+                  java.lang.foreign.MemorySegment sin, long co, int hd);
+
+    /**
+     * Interleaved RoPE of one head row in place with pair-expanded tables: ce[2m] = ce[2m+1] = cos_m,
+     * se[2m] = −sin_m, se[2m+1] = sin_m; out = x·ce + swapPairs(x)·se.
+     */
+    void ropeInterleaved(java.lang.foreign.MemorySegment x, long xo, float[] ce, float[] se, int hd);
 }

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -212,5 +213,188 @@ final class VectorOpKernels implements OpKernels {
                                  VectorMask<Float> m1) {
         lo.intoMemorySegment(out, at, LE, m0);
         hi.intoMemorySegment(out, at + 4L * VL, LE, m1);
+    }
+
+    // ---- pointwise and row kernels ----
+
+    private static FloatVector load(MemorySegment m, long at) { return FloatVector.fromMemorySegment(F, m, at, LE); }
+
+    private static FloatVector load(MemorySegment m, long at, VectorMask<Float> k) {
+        return FloatVector.fromMemorySegment(F, m, at, LE, k);
+    }
+
+    private static final int[] SWAP_INDEX = swapIndex();
+    private static final VectorShuffle<Float> SWAP = VectorShuffle.fromArray(F, SWAP_INDEX, 0);
+
+    private static int[] swapIndex() {
+        int[] idx = new int[VL];
+        for (int i = 0; i < VL; i++) idx[i] = i ^ 1;
+        return idx;
+    }
+
+    @Override
+    public float sum(MemorySegment x, long xo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i + VL <= n; i += VL) acc = acc.add(load(x, xo + 4L * i));
+        if (i < n) acc = acc.add(load(x, xo + 4L * i, F.indexInRange(i, n)));
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float sumSquares(MemorySegment x, long xo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i + VL <= n; i += VL) { FloatVector v = load(x, xo + 4L * i); acc = v.fma(v, acc); }
+        if (i < n) { FloatVector v = load(x, xo + 4L * i, F.indexInRange(i, n)); acc = v.fma(v, acc); }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    public float sumSquaredDeviation(MemorySegment x, long xo, int n, float mean) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i + VL <= n; i += VL) { FloatVector v = load(x, xo + 4L * i).sub(mean); acc = v.fma(v, acc); }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = load(x, xo + 4L * i, m).sub(mean).blend(0f, m.not());
+            acc = v.fma(v, acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    public void rmsNorm(MemorySegment x, long xo, MemorySegment out, long oo, int d, float[] w, float eps) {
+        float inv = (float) (1.0 / Math.sqrt(sumSquares(x, xo, d) / d + eps));
+        int i = 0;
+        for (; i < d; i += VL) {
+            VectorMask<Float> m = F.indexInRange(i, d);
+            FloatVector v = load(x, xo + 4L * i, m).mul(inv);
+            if (w != null) v = v.mul(FloatVector.fromArray(F, w, i, m));
+            v.intoMemorySegment(out, oo + 4L * i, LE, m);
+        }
+    }
+
+    @Override
+    public void layerNorm(MemorySegment x, long xo, MemorySegment out, long oo, int d, float[] w, float[] b, float eps) {
+        float mean = sum(x, xo, d) / d;
+        float var = sumSquaredDeviation(x, xo, d, mean) / d;
+        float inv = (float) (1.0 / Math.sqrt(var + eps));
+        for (int i = 0; i < d; i += VL) {
+            VectorMask<Float> m = F.indexInRange(i, d);
+            FloatVector v = load(x, xo + 4L * i, m).sub(mean).mul(inv);
+            if (w != null) v = v.mul(FloatVector.fromArray(F, w, i, m));
+            if (b != null) v = v.add(FloatVector.fromArray(F, b, i, m));
+            v.intoMemorySegment(out, oo + 4L * i, LE, m);
+        }
+    }
+
+    @Override
+    public void affine(MemorySegment x, long xo, MemorySegment out, long oo, int n, float sub, float a, float c, boolean silu) {
+        FloatVector va = FloatVector.broadcast(F, a), vc = FloatVector.broadcast(F, c);
+        for (int i = 0; i < n; i += VL) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = load(x, xo + 4L * i, m).sub(sub).fma(va, vc);
+            if (silu) v = v.mul(VecMath.sigmoid(v));
+            v.intoMemorySegment(out, oo + 4L * i, LE, m);
+        }
+    }
+
+    @Override
+    public void unary(int op, MemorySegment x, long xo, MemorySegment out, long oo, int n) {
+        for (int i = 0; i < n; i += VL) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = load(x, xo + 4L * i, m);
+            FloatVector r;
+            if (op == SILU) {
+                r = v.mul(VecMath.sigmoid(v));
+            } else {
+                // 0.5·x·(1 + tanh(y)) = x · sigmoid(2y), y = √(2/π)·(x + 0.044715·x³): no cancellation for x ≪ 0
+                FloatVector y = v.mul(v).fma(0.044715f, 1f).mul(v).mul(2f * 0.7978845608028654f);
+                r = v.mul(VecMath.sigmoid(y));
+            }
+            r.intoMemorySegment(out, oo + 4L * i, LE, m);
+        }
+    }
+
+    @Override
+    public void swiglu(MemorySegment gate, long go, MemorySegment up, long uo, MemorySegment out, long oo, int n) {
+        for (int i = 0; i < n; i += VL) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector g = load(gate, go + 4L * i, m);
+            g.mul(VecMath.sigmoid(g)).mul(load(up, uo + 4L * i, m)).intoMemorySegment(out, oo + 4L * i, LE, m);
+        }
+    }
+
+    @Override
+    public void softmax(MemorySegment x, long xo, MemorySegment out, long oo, int d) {
+        FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (int i = 0; i < d; i += VL) {
+            VectorMask<Float> m = F.indexInRange(i, d);
+            vmax = vmax.max(load(x, xo + 4L * i, m).blend(Float.NEGATIVE_INFINITY, m.not()));
+        }
+        float max = vmax.reduceLanes(VectorOperators.MAX);
+        FloatVector acc = FloatVector.zero(F);
+        for (int i = 0; i < d; i += VL) {
+            VectorMask<Float> m = F.indexInRange(i, d);
+            FloatVector e = VecMath.exp(load(x, xo + 4L * i, m).sub(max)).blend(0f, m.not());
+            acc = acc.add(e);
+            e.intoMemorySegment(out, oo + 4L * i, LE, m);
+        }
+        float inv = 1f / acc.reduceLanes(VectorOperators.ADD);
+        for (int i = 0; i < d; i += VL) {
+            VectorMask<Float> m = F.indexInRange(i, d);
+            load(out, oo + 4L * i, m).mul(inv).intoMemorySegment(out, oo + 4L * i, LE, m);
+        }
+    }
+
+    private static FloatVector apply(int op, FloatVector a, FloatVector b) {
+        return op == ADD ? a.add(b) : op == SUB ? a.sub(b) : a.mul(b);
+    }
+
+    @Override
+    public void binary(int op, MemorySegment a, long ao, MemorySegment b, long bo, MemorySegment out, long oo, int n) {
+        int i = 0;
+        for (; i + VL <= n; i += VL)
+            apply(op, load(a, ao + 4L * i), load(b, bo + 4L * i)).intoMemorySegment(out, oo + 4L * i, LE);
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            apply(op, load(a, ao + 4L * i, m), load(b, bo + 4L * i, m)).intoMemorySegment(out, oo + 4L * i, LE, m);
+        }
+    }
+
+    @Override
+    public void binaryScalar(int op, MemorySegment a, long ao, float c, boolean scalarRight, MemorySegment out, long oo, int n) {
+        FloatVector vc = FloatVector.broadcast(F, c);
+        for (int i = 0; i < n; i += VL) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = load(a, ao + 4L * i, m);
+            (scalarRight ? apply(op, v, vc) : apply(op, vc, v)).intoMemorySegment(out, oo + 4L * i, LE, m);
+        }
+    }
+
+    @Override
+    public void ropeHalf(MemorySegment x, long xo, MemorySegment cos, MemorySegment sin, long co, int hd) {
+        int half = hd / 2;
+        long h4 = 4L * half;
+        for (int i = 0; i < half; i += VL) {
+            VectorMask<Float> m = F.indexInRange(i, half);
+            long a = 4L * i;
+            FloatVector x0 = load(x, xo + a, m), x1 = load(x, xo + a + h4, m);
+            FloatVector c0 = load(cos, co + a, m), s0 = load(sin, co + a, m);
+            FloatVector c1 = load(cos, co + a + h4, m), s1 = load(sin, co + a + h4, m);
+            x0.mul(c0).sub(x1.mul(s0)).intoMemorySegment(x, xo + a, LE, m);
+            x1.mul(c1).add(x0.mul(s1)).intoMemorySegment(x, xo + a + h4, LE, m);
+        }
+    }
+
+    @Override
+    public void ropeInterleaved(MemorySegment x, long xo, float[] ce, float[] se, int hd) {
+        for (int i = 0; i < hd; i += VL) {
+            VectorMask<Float> m = F.indexInRange(i, hd);
+            FloatVector v = load(x, xo + 4L * i, m);
+            FloatVector sw = v.rearrange(SWAP);
+            v.mul(FloatVector.fromArray(F, ce, i, m)).add(sw.mul(FloatVector.fromArray(F, se, i, m)))
+                    .intoMemorySegment(x, xo + 4L * i, LE, m);
+        }
     }
 }
