@@ -73,4 +73,15 @@ final class VecMath {
     static FloatVector sigmoid(FloatVector x) {
         return FloatVector.broadcast(x.species(), 1f).div(exp(x.neg()).add(1f));
     }
+
+    /**
+     * The sum of the lanes, added in lane order. {@code reduceLanes(ADD)} is not used: its compiled form adds in
+     * a tree order while the interpreter adds sequentially, so results would change with JIT tiers (and thread
+     * scheduling decides which code runs where).
+     */
+    static float sumLanes(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < v.length(); i++) s += v.lane(i);
+        return s;
+    }
 }

@@ -86,7 +86,7 @@ final class VectorOpKernels implements OpKernels {
                 p.intoArray(s, so + j);
                 acc = acc.add(p);
             }
-            float tileSum = acc.reduceLanes(VectorOperators.ADD);
+            float tileSum = VecMath.sumLanes(acc);
             if (old == now) {
                 sum[r] += tileSum;
             } else {
@@ -238,7 +238,7 @@ final class VectorOpKernels implements OpKernels {
         int i = 0;
         for (; i + VL <= n; i += VL) acc = acc.add(load(x, xo + 4L * i));
         if (i < n) acc = acc.add(load(x, xo + 4L * i, F.indexInRange(i, n)));
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VecMath.sumLanes(acc);
     }
 
     private static float sumSquares(MemorySegment x, long xo, int n) {
@@ -246,7 +246,7 @@ final class VectorOpKernels implements OpKernels {
         int i = 0;
         for (; i + VL <= n; i += VL) { FloatVector v = load(x, xo + 4L * i); acc = v.fma(v, acc); }
         if (i < n) { FloatVector v = load(x, xo + 4L * i, F.indexInRange(i, n)); acc = v.fma(v, acc); }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VecMath.sumLanes(acc);
     }
 
     @Override
@@ -259,7 +259,7 @@ final class VectorOpKernels implements OpKernels {
             FloatVector v = load(x, xo + 4L * i, m).sub(mean).blend(0f, m.not());
             acc = v.fma(v, acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VecMath.sumLanes(acc);
     }
 
     @Override
@@ -340,7 +340,7 @@ final class VectorOpKernels implements OpKernels {
             acc = acc.add(e);
             e.intoMemorySegment(out, oo + 4L * i, LE, m);
         }
-        float inv = 1f / acc.reduceLanes(VectorOperators.ADD);
+        float inv = 1f / VecMath.sumLanes(acc);
         for (int i = 0; i < d; i += VL) {
             VectorMask<Float> m = F.indexInRange(i, d);
             load(out, oo + 4L * i, m).mul(inv).intoMemorySegment(out, oo + 4L * i, LE, m);

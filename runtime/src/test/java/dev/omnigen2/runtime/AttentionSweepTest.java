@@ -132,6 +132,7 @@ class AttentionSweepTest {
     static double[] naive(Tensor q, Tensor k, Tensor v, Case c, float scale) {
         int h = c.heads(), kvh = c.kvHeads(), hd = c.hd(), g = h / kvh;
         Attention.Mask m = c.mask();
+        float[] qa = q.toFloatArray(), ka = k.toFloatArray(), va = v.toFloatArray();
         double[] out = new double[c.lq() * h * hd];
         for (int i = 0; i < c.lq(); i++) {
             for (int head = 0; head < h; head++) {
@@ -145,7 +146,7 @@ class AttentionSweepTest {
                     if (m.segments() != null && segmentOf(m.segments(), i) != segmentOf(m.segments(), j)) ok = false;
                     if (!ok) continue;
                     double dot = 0;
-                    for (int d = 0; d < hd; d++) dot += (double) q.get(i, head * hd + d) * k.get(j, kh * hd + d);
+                    for (int d = 0; d < hd; d++) dot += (double) qa[(i * h + head) * hd + d] * ka[(j * kvh + kh) * hd + d];
                     s[j] = dot * scale;
                     see[j] = true;
                     max = Math.max(max, s[j]);
@@ -154,7 +155,7 @@ class AttentionSweepTest {
                 for (int j = 0; j < c.lk(); j++) if (see[j]) sum += Math.exp(s[j] - max);
                 for (int d = 0; d < hd; d++) {
                     double acc = 0;
-                    for (int j = 0; j < c.lk(); j++) if (see[j]) acc += Math.exp(s[j] - max) * v.get(j, kh * hd + d);
+                    for (int j = 0; j < c.lk(); j++) if (see[j]) acc += Math.exp(s[j] - max) * va[(j * kvh + kh) * hd + d];
                     out[(i * h + head) * hd + d] = sum == 0 ? 0 : acc / sum;
                 }
             }
