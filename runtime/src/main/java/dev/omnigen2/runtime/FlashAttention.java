@@ -44,8 +44,10 @@ final class FlashAttention {
         int panels = Math.max(1, (lk + kw - 1) / kw);
         int lkPad = panels * kw;
         int kt = Math.max(kw, KT / kw * kw);
+        int pairs = hdPad / (2 * vl) * (2 * vl);
 
-        // Packed K (per KV head: panels of kw keys, each [hd][kw]) and V (per KV head: [lkPad][hdPad]).
+        // Packed K (per KV head: panels of kw keys, each [hd][kw]) and V (per KV head: panels of 2 vectors along
+        // the head dimension, each [lkPad][2·vl], then a 1-vector panel when hdPad is an odd number of vectors).
         float[][] kPack = new float[kvHeads][panels * hd * kw];
         float[][] vPack = new float[kvHeads][lkPad * hdPad];
         int packChunk = 16; // panels per packing task
@@ -63,7 +65,10 @@ final class FlashAttention {
                     MemorySegment.copy(ks, Tensor.F32, src, row, 0, hd);
                     int base = p * hd * kw + j;
                     for (int d = 0; d < hd; d++) kp[base + d * kw] = row[d];
-                    MemorySegment.copy(vs, Tensor.F32, src, vp, key * hdPad, hd);
+                    MemorySegment.copy(vs, Tensor.F32, src, row, 0, hd);
+                    for (int d = 0; d < hd; d++)
+                        vp[d < pairs ? d / (2 * vl) * lkPad * 2 * vl + key * 2 * vl + d % (2 * vl)
+                                : pairs * lkPad + key * vl + (d - pairs)] = row[d];
                 }
             }
         });
@@ -99,12 +104,13 @@ final class FlashAttention {
         int i0 = blk[0], i1 = blk[1], segLo = blk[2], segHi = Math.min(blk[3], lk);
         int rows = (i1 - i0) * g, rowsPad = (rows + MR - 1) / MR * MR;
         OpKernels kern = OpKernels.of(sp);
+        int lkPad = Math.max(1, (lk + kw - 1) / kw) * kw;
         Work w = WORK.get();
         float[] qT = w.qT = w.grow(w.qT, rowsPad * hd);
         float[] s = w.s = w.grow(w.s, rowsPad * kt);
         float[] o = w.o = w.grow(w.o, rowsPad * hdPad);
         float[] mx = w.m = w.grow(w.m, rowsPad);
-        float[] sum = w.l = w.grow(w.l, rowsPad);
+        float[] sum = w.l = w.grow(w.l, rowsPad * sp.length()); // per-row lane partial sums
         float[] row = w.row = w.grow(w.row, hdPad);
 
         // Q rows (scaled), transposed per 6-row chunk: qT[(c·hd + d)·6 + rr].
@@ -117,7 +123,7 @@ final class FlashAttention {
         }
         Arrays.fill(o, 0, rowsPad * hdPad, 0f);
         Arrays.fill(mx, 0, rowsPad, Float.NEGATIVE_INFINITY);
-        Arrays.fill(sum, 0, rowsPad, 0f);
+        Arrays.fill(sum, 0, rowsPad * sp.length(), 0f);
 
         boolean causal = mask.causal();
         long off = mask.causalOffset();
@@ -142,12 +148,14 @@ final class FlashAttention {
                     }
                 }
                 kern.softmaxStep(s, o, mx, sum, rows, rowsPad, width, kt, hdPad);
-                kern.accumulate(s, vp, o, rowsPad, width, kt, t0, hdPad);
+                kern.accumulate(s, vp, o, rowsPad, width, kt, t0, hdPad, lkPad);
             }
         }
         for (int r = 0; r < rows; r++) {
             int pos = i0 + r / g, h = kh * g + r % g;
-            float inv = sum[r] > 0 ? 1f / sum[r] : 0f;
+            float l = 0f; // lanes added in order: deterministic
+            for (int i = 0; i < sp.length(); i++) l += sum[r * sp.length() + i];
+            float inv = l > 0 ? 1f / l : 0f;
             int ob = r * hdPad;
             for (int d = 0; d < hd; d++) row[d] = o[ob + d] * inv;
             MemorySegment.copy(row, 0, os, Tensor.F32, ((long) pos * heads + h) * hd * 4, hd);

@@ -18,11 +18,15 @@ interface OpKernels {
     /** S[r][0..width) = Q_r · K[t0 ..) for all rowsPad rows (qT transposed per 6-row chunk, K packed in 2-vector panels). */
     void scores(float[] qT, float[] kp, float[] s, int rowsPad, int hd, int t0, int width, int kt);
 
-    /** One online-softmax step over a score tile (weights written back into s, sums and accumulators rescaled). */
+    /** One online-softmax step over a score tile (weights written back into s; per-row lane partial sums sum[r·lanes ..] and accumulators rescaled). */
     void softmaxStep(float[] s, float[] o, float[] mx, float[] sum, int rows, int rowsPad, int width, int kt, int hdPad);
 
-    /** O[r][·] += Σ_j P[r][j] · V[t0 + j][·]. */
-    void accumulate(float[] s, float[] vp, float[] o, int rowsPad, int width, int kt, int t0, int hdPad);
+    /**
+     * O[r][·] += Σ_j P[r][j] · V[t0 + j][·]; V packed in panels along the head dimension: 2-vector panel d (d a
+     * multiple of 2·lanes) holds key k at d·lkPad + k·2·lanes, a last 1-vector panel (hdPad an odd number of
+     * vectors) holds key k at pairs·lkPad + k·lanes.
+     */
+    void accumulate(float[] s, float[] vp, float[] o, int rowsPad, int width, int kt, int t0, int hdPad, int lkPad);
 
     // ---- convolution (see ConvKernel) ----
 

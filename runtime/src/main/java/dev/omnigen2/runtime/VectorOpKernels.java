@@ -86,12 +86,12 @@ final class VectorOpKernels implements OpKernels {
                 p.intoArray(s, so + j);
                 acc = acc.add(p);
             }
-            float tileSum = VecMath.sumLanes(acc);
+            int lo = r * vl;
             if (old == now) {
-                sum[r] += tileSum;
+                acc.add(FloatVector.fromArray(F, sum, lo)).intoArray(sum, lo);
             } else {
-                float alpha = old == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(old - now);
-                sum[r] = sum[r] * alpha + tileSum;
+                float alpha = old == Float.NEGATIVE_INFINITY ? 0f : VecMath.expScalar(old - now);
+                FloatVector.fromArray(F, sum, lo).mul(alpha).add(acc).intoArray(sum, lo);
                 int ob = r * hdPad;
                 for (int d = 0; d < hdPad; d += vl)
                     FloatVector.fromArray(F, o, ob + d).mul(alpha).intoArray(o, ob + d);
@@ -102,12 +102,12 @@ final class VectorOpKernels implements OpKernels {
 
     /** O[r][·] += Σ_j P[r][j] · V[t0 + j][·], in 6-row × 2-vector register blocks along the head dimension. */
     @Override
-    public void accumulate(float[] s, float[] vp, float[] o, int rowsPad, int width, int kt, int t0, int hdPad) {
+    public void accumulate(float[] s, float[] vp, float[] o, int rowsPad, int width, int kt, int t0, int hdPad, int lkPad) {
         int vl = VL;
-        for (int c = 0; c < rowsPad / MR; c++) {
-            int sb = c * MR * kt, ob = c * MR * hdPad;
-            int d = 0;
-            for (; d + 2 * vl <= hdPad; d += 2 * vl) {
+        int pairs = hdPad / (2 * vl) * (2 * vl);
+        for (int d = 0; d < pairs; d += 2 * vl) {
+            for (int c = 0; c < rowsPad / MR; c++) {
+                int sb = c * MR * kt, ob = c * MR * hdPad;
                 int o0 = ob + d;
                 FloatVector a00 = FloatVector.fromArray(F, o, o0), a01 = FloatVector.fromArray(F, o, o0 + vl);
                 FloatVector a10 = FloatVector.fromArray(F, o, o0 + hdPad), a11 = FloatVector.fromArray(F, o, o0 + hdPad + vl);
@@ -116,7 +116,7 @@ final class VectorOpKernels implements OpKernels {
                 FloatVector a40 = FloatVector.fromArray(F, o, o0 + 4 * hdPad), a41 = FloatVector.fromArray(F, o, o0 + 4 * hdPad + vl);
                 FloatVector a50 = FloatVector.fromArray(F, o, o0 + 5 * hdPad), a51 = FloatVector.fromArray(F, o, o0 + 5 * hdPad + vl);
                 for (int j = 0; j < width; j++) {
-                    int vo = (t0 + j) * hdPad + d;
+                    int vo = d * lkPad + (t0 + j) * 2 * vl;
                     FloatVector v0 = FloatVector.fromArray(F, vp, vo), v1 = FloatVector.fromArray(F, vp, vo + vl);
                     int si = sb + j;
                     FloatVector b = FloatVector.broadcast(F, s[si]);
@@ -139,13 +139,16 @@ final class VectorOpKernels implements OpKernels {
                 a40.intoArray(o, o0 + 4 * hdPad); a41.intoArray(o, o0 + 4 * hdPad + vl);
                 a50.intoArray(o, o0 + 5 * hdPad); a51.intoArray(o, o0 + 5 * hdPad + vl);
             }
-            for (; d < hdPad; d += vl) { // one vector left over (hdPad an odd number of vectors)
+        }
+        for (int d = pairs; d < hdPad; d += vl) { // one vector left over (hdPad an odd number of vectors)
+            for (int c = 0; c < rowsPad / MR; c++) {
+                int sb = c * MR * kt, ob = c * MR * hdPad;
                 int o0 = ob + d;
                 FloatVector a0 = FloatVector.fromArray(F, o, o0), a1 = FloatVector.fromArray(F, o, o0 + hdPad),
                         a2 = FloatVector.fromArray(F, o, o0 + 2 * hdPad), a3 = FloatVector.fromArray(F, o, o0 + 3 * hdPad),
                         a4 = FloatVector.fromArray(F, o, o0 + 4 * hdPad), a5 = FloatVector.fromArray(F, o, o0 + 5 * hdPad);
                 for (int j = 0; j < width; j++) {
-                    FloatVector v0 = FloatVector.fromArray(F, vp, (t0 + j) * hdPad + d);
+                    FloatVector v0 = FloatVector.fromArray(F, vp, pairs * lkPad + (t0 + j) * vl);
                     int si = sb + j;
                     a0 = FloatVector.broadcast(F, s[si]).fma(v0, a0);
                     a1 = FloatVector.broadcast(F, s[si + kt]).fma(v0, a1);
