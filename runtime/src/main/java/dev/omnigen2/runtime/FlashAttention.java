@@ -136,15 +136,17 @@ final class FlashAttention {
                 kern.scores(qT, kp, s, rowsPad, hd, t0, width, kt);
                 boolean clean = t0 >= lo && t0 + width <= hiFirst && invalidBefore[t0 + width] == invalidBefore[t0];
                 if (!clean) {
+                    boolean someInvalid = invalidBefore[t0 + width] != invalidBefore[t0];
                     for (int r = 0; r < rows; r++) {
                         int pos = i0 + r / g;
                         int hi = causal ? (int) Math.min(segHi, off + pos + 1) : segHi;
                         int so = r * kt;
-                        for (int j = 0; j < width; j++) {
-                            int key = t0 + j;
-                            if (key < lo || key >= hi || (valid != null && key < lk && !valid[key]) || key >= lk)
-                                s[so + j] = Float.NEGATIVE_INFINITY;
-                        }
+                        int a = Math.clamp(lo - t0, 0, width), b = Math.clamp(hi - t0, a, width);
+                        Arrays.fill(s, so, so + a, Float.NEGATIVE_INFINITY);
+                        Arrays.fill(s, so + b, so + width, Float.NEGATIVE_INFINITY);
+                        if (someInvalid)
+                            for (int j = a; j < b; j++)
+                                if (t0 + j >= lk || (valid != null && !valid[t0 + j])) s[so + j] = Float.NEGATIVE_INFINITY;
                     }
                 }
                 kern.softmaxStep(s, o, mx, sum, rows, rowsPad, width, kt, hdPad);
