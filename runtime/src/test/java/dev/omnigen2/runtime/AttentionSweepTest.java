@@ -49,6 +49,11 @@ class AttentionSweepTest {
         cs.add(new Case("segments incl. length 1", 75, 75, 4, 2, 80,
                 Attention.Mask.segments(new int[] {0, 1, 2, 40, 41, 41, 75})));
         cs.add(new Case("long gqa7 hd120", 300, 300, 21, 7, 120, Attention.Mask.NONE));
+        boolean[] packedValid = new boolean[50];
+        for (int j = 0; j < 50; j++) packedValid[j] = j % 7 != 3;
+        cs.add(new Case("causal + segments + padding", 50, 50, 6, 2, 12,
+                new Attention.Mask(true, 0, packedValid, new int[] {0, 17, 18, 50})));
+        cs.add(new Case("no keys at all", 3, 0, 2, 1, 8, Attention.Mask.NONE));
         return cs;
     }
 
