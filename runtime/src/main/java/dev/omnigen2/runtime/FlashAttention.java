@@ -22,6 +22,7 @@ final class FlashAttention {
     private FlashAttention() {}
 
     private static final int MR = OpKernels.MR;
+    private static final double LOG2E = 1.4426950408889634;
     /** Target rows per task (query heads of a group × positions). */
     private static final int ROWS = Integer.getInteger("omnigen2.attn.rows", 24);
     /** Keys per score tile. */
@@ -113,13 +114,15 @@ final class FlashAttention {
         float[] sum = w.l = w.grow(w.l, rowsPad * sp.length()); // per-row lane partial sums
         float[] row = w.row = w.grow(w.row, hdPad);
 
-        // Q rows (scaled), transposed per 6-row chunk: qT[(c·hd + d)·6 + rr].
+        // Q rows scaled by scale·log2(e), so scores come out in log2 units and the softmax uses 2^x;
+        // transposed per 6-row chunk: qT[(c·hd + d)·6 + rr].
+        float qScale = (float) (scale * LOG2E);
         Arrays.fill(qT, 0, rowsPad * hd, 0f);
         for (int r = 0; r < rows; r++) {
             int pos = i0 + r / g, h = kh * g + r % g;
             MemorySegment.copy(qs, Tensor.F32, ((long) pos * heads + h) * hd * 4, row, 0, hd);
             int base = (r / MR) * hd * MR + r % MR;
-            for (int d = 0; d < hd; d++) qT[base + d * MR] = row[d] * scale;
+            for (int d = 0; d < hd; d++) qT[base + d * MR] = row[d] * qScale;
         }
         Arrays.fill(o, 0, rowsPad * hdPad, 0f);
         Arrays.fill(mx, 0, rowsPad, Float.NEGATIVE_INFINITY);

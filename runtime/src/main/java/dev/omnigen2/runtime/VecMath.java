@@ -84,4 +84,43 @@ final class VecMath {
         for (int i = 0; i < v.length(); i++) s += v.lane(i);
         return s;
     }
+
+    /** ln 2^k / k!, k = 0..7: the Taylor series of 2^r = e^(r·ln 2); truncation error < 6e-9 for |r| ≤ 1/2. */
+    private static final float[] EXP2_TAYLOR = {1f, 0.6931471805599453f, 0.2402265069591007f, 0.05550410866482158f,
+            0.009618129107628477f, 0.0013333558146428443f, 1.5403530393381608e-4f, 1.525273380405984e-5f};
+    /** Below this 2^x leaves the normal range; the result is flushed to 0. */
+    static final float EXP2_LO = -126f;
+
+    /**
+     * 2^x for x ≤ 0 (scores minus their running max, in log2 units): x = n + r with n the nearest integer and r
+     * exact, 2^r by its degree-7 Taylor series, 2^n in the exponent bits; 0 below {@value #EXP2_LO} and for −∞.
+     * Callers guarantee x ≤ 0 (no overflow handling).
+     */
+    static FloatVector exp2NonPositive(FloatVector x) {
+        var sp = x.species();
+        VectorMask<Float> under = x.lt(EXP2_LO);
+        FloatVector xc = x.max(EXP2_LO);
+        FloatVector t = xc.add(ROUND_MAGIC);
+        FloatVector r = xc.sub(t.sub(ROUND_MAGIC));
+        FloatVector p = r.fma(EXP2_TAYLOR[7], EXP2_TAYLOR[6]);
+        p = p.fma(r, FloatVector.broadcast(sp, EXP2_TAYLOR[5]));
+        p = p.fma(r, FloatVector.broadcast(sp, EXP2_TAYLOR[4]));
+        p = p.fma(r, FloatVector.broadcast(sp, EXP2_TAYLOR[3]));
+        p = p.fma(r, FloatVector.broadcast(sp, EXP2_TAYLOR[2]));
+        p = p.fma(r, FloatVector.broadcast(sp, EXP2_TAYLOR[1]));
+        p = p.fma(r, FloatVector.broadcast(sp, EXP2_TAYLOR[0]));
+        IntVector bits = (IntVector) t.reinterpretAsInts();
+        FloatVector pow2 = (FloatVector) bits.add(127 - ROUND_MAGIC_BITS).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(pow2).blend(0f, under);
+    }
+
+    /** Scalar form of {@link #exp2NonPositive(FloatVector)}, same rounding. */
+    static float exp2NonPositive(float x) {
+        if (x < EXP2_LO) return 0f;
+        float t = x + ROUND_MAGIC;
+        float r = x - (t - ROUND_MAGIC);
+        float p = Math.fma(r, EXP2_TAYLOR[7], EXP2_TAYLOR[6]);
+        for (int k = 5; k >= 0; k--) p = Math.fma(p, r, EXP2_TAYLOR[k]);
+        return p * Float.intBitsToFloat((Float.floatToRawIntBits(t) + 127 - ROUND_MAGIC_BITS) << 23);
+    }
 }

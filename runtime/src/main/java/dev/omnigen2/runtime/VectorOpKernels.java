@@ -63,8 +63,8 @@ final class VectorOpKernels implements OpKernels {
     }
 
     /**
-     * Online softmax over one score tile: per row, the new running max, the tile's weights e^(s − max) written
-     * back into S, the running sum and the accumulators rescaled by e^(old max − new max). Rows with no visible
+     * Online softmax over one score tile (scores in log2 units): per row, the new running max, the weights 2^(s − max) written
+     * back into S, the running sum and the accumulators rescaled by 2^(old max − new max). Rows with no visible
      * key in this tile (and padding rows) get all-zero weights.
      */
     @Override
@@ -82,7 +82,7 @@ final class VectorOpKernels implements OpKernels {
             FloatVector vnow = FloatVector.broadcast(F, now);
             FloatVector acc = FloatVector.zero(F);
             for (int j = 0; j < width; j += vl) {
-                FloatVector p = VecMath.exp(FloatVector.fromArray(F, s, so + j).sub(vnow));
+                FloatVector p = VecMath.exp2NonPositive(FloatVector.fromArray(F, s, so + j).sub(vnow));
                 p.intoArray(s, so + j);
                 acc = acc.add(p);
             }
@@ -90,7 +90,7 @@ final class VectorOpKernels implements OpKernels {
             if (old == now) {
                 acc.add(FloatVector.fromArray(F, sum, lo)).intoArray(sum, lo);
             } else {
-                float alpha = old == Float.NEGATIVE_INFINITY ? 0f : VecMath.expScalar(old - now);
+                float alpha = old == Float.NEGATIVE_INFINITY ? 0f : VecMath.exp2NonPositive(old - now);
                 FloatVector.fromArray(F, sum, lo).mul(alpha).add(acc).intoArray(sum, lo);
                 int ob = r * hdPad;
                 for (int d = 0; d < hdPad; d += vl)

@@ -86,6 +86,7 @@ class AttentionSweepTest {
             float scale = (float) (1 / Math.sqrt(c.hd()));
             Tensor twin = Tensor.zeros(c.lq(), c.heads() * c.hd());
             Attention.forwardScalar(q, k, v, twin, c.heads(), c.kvHeads(), c.hd(), scale, c.mask());
+            double[] exact = naive(q, k, v, c, scale);
             for (String width : Widths.supported()) {
                 Vectors.force(width);
                 float[] first = null;
@@ -95,7 +96,9 @@ class AttentionSweepTest {
                     float[] y = out.toFloatArray();
                     if (first == null) {
                         first = y;
-                        assertClose(c.name() + " " + width + " vs scalar twin", y, toDouble(twin.toFloatArray()), 2e-6);
+                        // the vector path folds scale·log2(e) into Q (one more rounding) and sums in another order
+                        assertClose(c.name() + " " + width + " vs scalar twin", y, toDouble(twin.toFloatArray()), 4e-6);
+                        assertClose(c.name() + " " + width + " vs double", y, exact, 3e-6);
                     } else {
                         assertThat(y).as(c.name() + " " + width + " threads " + threads + " bit-identical").isEqualTo(first);
                     }

@@ -83,6 +83,28 @@ class PointwiseSweepTest {
     }
 
     @Test
+    void attentionExp2IsWithinTwoUlp() {
+        Random r = new Random(11);
+        var sp = FloatVector.SPECIES_PREFERRED;
+        float[] xs = new float[sp.length()], ys = new float[sp.length()];
+        int worst = 0;
+        for (int it = 0; it < 100_000; it++) {
+            for (int i = 0; i < xs.length; i++)
+                xs[i] = (float) (it % 2 == 0 ? -r.nextDouble() * 126 : -r.nextDouble() * 2); // dense near 0 too
+            if (it == 0) { xs[0] = 0f; xs[1] = -0.5f; xs[2] = -126f; }
+            VecMath.exp2NonPositive(FloatVector.fromArray(sp, xs, 0)).intoArray(ys, 0);
+            for (int i = 0; i < xs.length; i++) {
+                float ref = (float) Math.pow(2, xs[i]);
+                worst = Math.max(worst, Math.abs(Float.floatToIntBits(ys[i]) - Float.floatToIntBits(ref)));
+                assertThat(VecMath.exp2NonPositive(xs[i])).as("scalar form at " + xs[i]).isEqualTo(ys[i]);
+            }
+        }
+        assertThat(worst).as("max ulp error of VecMath.exp2NonPositive").isLessThanOrEqualTo(2);
+        VecMath.exp2NonPositive(FloatVector.broadcast(sp, Float.NEGATIVE_INFINITY)).intoArray(ys, 0);
+        assertThat(ys[0]).isEqualTo(0f);
+    }
+
+    @Test
     void normsMatchTheirTwinsAndDoubleFormulas() {
         Random r = new Random(2);
         DType[] weightTypes = {DType.F32, DType.BF16, DType.F16};
