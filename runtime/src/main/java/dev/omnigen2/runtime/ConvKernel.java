@@ -9,6 +9,8 @@ final class ConvKernel {
     private ConvKernel() {}
 
     private static final int MR = OpKernels.MR;
+    /** Floats of the band strip one panel group reads (256 KiB: a quarter of a Zen 5 L2, room for the weights). */
+    private static final int STRIP_FLOATS = Integer.getInteger("omnigen2.conv.strip", 1 << 16);
     private static final ThreadLocal<float[][]> BAND = ThreadLocal.withInitial(() -> new float[1][0]);
 
     static void forward(Tensor x, Tensor w, Tensor bias, int s, int padTop, int padLeft, Tensor out, VectorSpecies<Float> sp) {
@@ -43,6 +45,8 @@ final class ConvKernel {
                 for (int kx = 0; kx < kw; kx++)
                     koff[(ci * kh + ky) * kw + kx] = (ci * kh + ky) * rowLen + (kx % s) * phaseLen + kx / s;
 
+        // Pixels per panel group: band strip of cin·kh rows × (group + kw − 1) floats within STRIP_FLOATS.
+        int group = Math.max(1, (STRIP_FLOATS / (cin * kh) - (kw - 1)) / (2 * vl)) * 2 * vl;
         MemorySegment xs = x.data(), os = out.data();
         long plane = (long) ho * wo * 4;
         Parallel.forEach(ho, oy -> {
@@ -51,13 +55,15 @@ final class ConvKernel {
             if (holder[0].length < need) holder[0] = new float[need];
             float[] band = holder[0];
             fillBand(xs, band, cin, h, wd, kh, s, oy, padTop, padLeft, phaseLen, rowLen);
-            // Pixel panel outer, output-channel block inner: the panel's strip of the band is reused by every
-            // block while it is in cache (chunking the taps as well measured slower: partial sums round-trip).
-            for (int ox = 0; ox < wo; ox += 2 * vl) {
+            // Groups of pixel panels whose band strip (Cin·kh rows × group width) fits in L2 next to the weights;
+            // inside a group each 6-channel weight block (in L1) serves every panel before the next block.
+            for (int g0 = 0; g0 < wo; g0 += group) {
+                int g1 = Math.min(wo, g0 + group);
                 for (int cb = 0; cb < blocks; cb++) {
-                    long at = ((long) cb * MR * ho + oy) * wo * 4 + ox * 4L;
-                    kern.convTile(band, koff, taps, ox, wp, cb * taps * MR, bp, cb * MR, os, at, plane,
-                            Math.min(MR, cout - cb * MR), Math.min(2 * vl, wo - ox));
+                    long rowAt = ((long) cb * MR * ho + oy) * wo * 4;
+                    for (int ox = g0; ox < g1; ox += 2 * vl)
+                        kern.convTile(band, koff, taps, ox, wp, cb * taps * MR, bp, cb * MR, os, rowAt + ox * 4L, plane,
+                                Math.min(MR, cout - cb * MR), Math.min(2 * vl, wo - ox));
                 }
             }
         });
