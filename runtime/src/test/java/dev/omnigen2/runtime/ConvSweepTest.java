@@ -31,7 +31,9 @@ class ConvSweepTest {
             new Case("3x3 stride 2 odd", 4, 8, 11, 15, 3, 2, new int[] {0, 0, 1, 1}, true),
             new Case("3x3 stride 2 sym", 3, 3, 10, 10, 3, 2, new int[] {1, 1, 1, 1}, false),
             new Case("tiny image", 2, 1, 1, 1, 3, 1, new int[] {1, 1, 1, 1}, true),
-            new Case("no padding", 7, 12, 8, 40, 3, 1, new int[] {0, 0, 0, 0}, true));
+            new Case("no padding", 7, 12, 8, 40, 3, 1, new int[] {0, 0, 0, 0}, true),
+            // 520 input channels: the band strip limit splits each row into several pixel-panel groups
+            new Case("many channels, several panel groups", 520, 7, 3, 90, 3, 1, new int[] {1, 1, 1, 1}, true));
 
     static Tensor random(Random r, DType dtype, int... shape) {
         Tensor t = Tensor.allocate(dtype, shape);
