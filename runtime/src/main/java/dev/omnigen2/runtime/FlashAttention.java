@@ -36,9 +36,16 @@ final class FlashAttention {
 
     private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
 
+    /** At most this many queries (and no segments) take the unpacked path: packing K and V would cost more. */
+    static final int FEW_QUERIES = 4;
+
     static void forward(Tensor q, Tensor k, Tensor v, Tensor out, int heads, int kvHeads, int hd, float scale,
                         Attention.Mask mask, VectorSpecies<Float> sp) {
         int lq = q.size(0), lk = k.size(0);
+        if (lq <= FEW_QUERIES && mask.segments() == null) {
+            forwardFewQueries(q, k, v, out, heads, kvHeads, hd, scale, mask, sp);
+            return;
+        }
         int g = heads / kvHeads;
         int vl = sp.length(), kw = 2 * vl;
         int hdPad = (hd + vl - 1) / vl * vl;
@@ -165,5 +172,42 @@ final class FlashAttention {
             for (int d = 0; d < hd; d++) row[d] = o[ob + d] * inv;
             MemorySegment.copy(row, 0, os, Tensor.F32, ((long) pos * heads + h) * hd * 4, hd);
         }
+    }
+
+    /**
+     * Decode steps (a few queries against a long KV cache): one task per (query, head) reads K and V rows in
+     * place, two passes (scores with their max, then weights and P·V), no packing.
+     */
+    static void forwardFewQueries(Tensor q, Tensor k, Tensor v, Tensor out, int heads, int kvHeads, int hd, float scale,
+                                  Attention.Mask mask, VectorSpecies<Float> sp) {
+        int lq = q.size(0), lk = k.size(0), g = heads / kvHeads;
+        OpKernels kern = OpKernels.of(sp);
+        MemorySegment qs = q.data(), ks = k.data(), vs = v.data(), os = out.data();
+        boolean[] valid = mask.keyValid();
+        Parallel.forEach(lq * heads, t -> {
+            int i = t / heads, h = t % heads, kh = h / g;
+            int hi = mask.causal() ? (int) Math.min(lk, (long) mask.causalOffset() + i + 1) : lk;
+            float[] scores = new float[Math.max(0, hi)];
+            float[] acc = new float[hd];
+            long qo = ((long) i * heads + h) * hd * 4;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < hi; j++) {
+                if (valid != null && !valid[j]) { scores[j] = Float.NEGATIVE_INFINITY; continue; }
+                scores[j] = kern.dot(qs, qo, ks, ((long) j * kvHeads + kh) * hd * 4, hd) * scale;
+                max = Math.max(max, scores[j]);
+            }
+            if (max != Float.NEGATIVE_INFINITY) {
+                float sum = 0f;
+                for (int j = 0; j < hi; j++) {
+                    if (scores[j] == Float.NEGATIVE_INFINITY) continue;
+                    float p = VecMath.expScalar(scores[j] - max);
+                    sum += p;
+                    kern.axpy(p, vs, ((long) j * kvHeads + kh) * hd * 4, acc, hd);
+                }
+                float inv = 1f / sum;
+                for (int d = 0; d < hd; d++) acc[d] *= inv;
+            }
+            MemorySegment.copy(acc, 0, os, Tensor.F32, qo, hd);
+        });
     }
 }

@@ -87,4 +87,12 @@ interface OpKernels {
      * se[2m] = −sin_m, se[2m+1] = sin_m; out = x·ce + swapPairs(x)·se.
      */
     void ropeInterleaved(java.lang.foreign.MemorySegment x, long xo, float[] ce, float[] se, int hd);
+
+    // ---- few-query attention (decode steps; see FlashAttention#forwardFewQueries) ----
+
+    /** Σ a[i]·b[i] over n floats at byte offsets ao, bo (lane partial sums added in lane order). */
+    float dot(java.lang.foreign.MemorySegment a, long ao, java.lang.foreign.MemorySegment b, long bo, int n);
+
+    /** acc[0..n) += p · v[0..n) (v at byte offset vo). */
+    void axpy(float p, java.lang.foreign.MemorySegment v, long vo, float[] acc, int n);
 }

@@ -400,4 +400,27 @@ final class VectorOpKernels implements OpKernels {
                     .intoMemorySegment(x, xo + 4L * i, LE, m);
         }
     }
+
+    @Override
+    public float dot(MemorySegment a, long ao, MemorySegment b, long bo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i + VL <= n; i += VL) acc = load(a, ao + 4L * i).fma(load(b, bo + 4L * i), acc);
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            acc = load(a, ao + 4L * i, m).fma(load(b, bo + 4L * i, m), acc);
+        }
+        return VecMath.sumLanes(acc);
+    }
+
+    @Override
+    public void axpy(float p, MemorySegment v, long vo, float[] acc, int n) {
+        FloatVector vp = FloatVector.broadcast(F, p);
+        int i = 0;
+        for (; i + VL <= n; i += VL) load(v, vo + 4L * i).fma(vp, FloatVector.fromArray(F, acc, i)).intoArray(acc, i);
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            load(v, vo + 4L * i, m).fma(vp, FloatVector.fromArray(F, acc, i, m)).intoArray(acc, i, m);
+        }
+    }
 }

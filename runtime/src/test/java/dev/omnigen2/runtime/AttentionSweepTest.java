@@ -54,6 +54,10 @@ class AttentionSweepTest {
         cs.add(new Case("causal + segments + padding", 50, 50, 6, 2, 12,
                 new Attention.Mask(true, 0, packedValid, new int[] {0, 17, 18, 50})));
         cs.add(new Case("no keys at all", 3, 0, 2, 1, 8, Attention.Mask.NONE));
+        boolean[] cacheValid = new boolean[90];
+        for (int j = 0; j < 90; j++) cacheValid[j] = j % 5 != 0;
+        cs.add(new Case("few queries, padded cache, causal offset", 3, 90, 6, 2, 40,
+                new Attention.Mask(true, 86, cacheValid, null)));
         return cs;
     }
 
