@@ -17,8 +17,8 @@ import java.lang.foreign.MemorySegment;
  * there; callers compare such rows only where they are defined.
  *
  * <p>Results do not depend on the thread count (bit-identical); the vector and scalar paths agree to float
- * rounding (different summation orders). Each call packs K and V once (≈ 2 % of a prefill call; for a decode
- * call with one query it is about as much work as the attention itself, still small next to the layer's GEMVs).
+ * rounding (different summation orders). Each call packs K and V once (≈ 2 % of a prefill call); calls with at
+ * most {@value FlashAttention#FEW_QUERIES} queries and no segments (decode steps) read K and V in place instead.
  */
 public final class Attention {
     private Attention() {}
