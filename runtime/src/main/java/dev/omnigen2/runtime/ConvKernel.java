@@ -1,0 +1,98 @@
+package dev.omnigen2.runtime;
+
+import java.lang.foreign.MemorySegment;
+
+import jdk.incubator.vector.VectorSpecies;
+
+/** The vector path of {@link Conv2d}: implicit GEMM over per-row, phase-split input bands (see there). */
+final class ConvKernel {
+    private ConvKernel() {}
+
+    private static final int MR = OpKernels.MR;
+    /** Floats of the band strip one panel group reads (256 KiB: a quarter of a Zen 5 L2, room for the weights). */
+    private static final int STRIP_FLOATS = Integer.getInteger("omnigen2.conv.strip", 1 << 16);
+    private static final ThreadLocal<float[][]> BAND = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    static void forward(Tensor x, Tensor w, Tensor bias, int s, int padTop, int padLeft, Tensor out, VectorSpecies<Float> sp) {
+        int cin = x.size(0), h = x.size(1), wd = x.size(2);
+        int cout = w.size(0), kh = w.size(2), kw = w.size(3);
+        int ho = out.size(1), wo = out.size(2);
+        int taps = cin * kh * kw;
+        int vl = sp.length();
+        OpKernels kern = OpKernels.of(sp);
+
+        // Weights widened and packed per block of 6 output channels: wp[(cb·taps + k)·6 + r]; rows past Cout are 0.
+        int blocks = (cout + MR - 1) / MR;
+        float[] wp = new float[blocks * taps * MR];
+        Parallel.forEach(blocks, cb -> {
+            for (int r = 0; r < MR; r++) {
+                int co = cb * MR + r;
+                if (co >= cout) break;
+                for (int k = 0; k < taps; k++) wp[(cb * taps + k) * MR + r] = w.getFloat((long) co * taps + k);
+            }
+        });
+        float[] bp = new float[blocks * MR];
+        if (bias != null) for (int co = 0; co < cout; co++) bp[co] = bias.getFloat(co);
+
+        // Band layout: for each (ci, ky) one padded input row split into s phases of phaseLen columns each;
+        // padded column c·s + ph sits at phase ph, index c. Tap (ci, ky, kx) of output column ox is at
+        // koff[k] + ox. phaseLen leaves room for a full 2-vector panel past the last output column.
+        int phaseLen = wo + (kw - 1) / s + 2 * vl;
+        int rowLen = s * phaseLen;
+        int[] koff = new int[taps];
+        for (int ci = 0; ci < cin; ci++)
+            for (int ky = 0; ky < kh; ky++)
+                for (int kx = 0; kx < kw; kx++)
+                    koff[(ci * kh + ky) * kw + kx] = (ci * kh + ky) * rowLen + (kx % s) * phaseLen + kx / s;
+
+        // Pixels per panel group: band strip of cin·kh rows × (group + kw − 1) floats within STRIP_FLOATS.
+        int group = Math.max(1, (STRIP_FLOATS / (cin * kh) - (kw - 1)) / (2 * vl)) * 2 * vl;
+        MemorySegment xs = x.data(), os = out.data();
+        long plane = (long) ho * wo * 4;
+        Parallel.forEach(ho, oy -> {
+            float[][] holder = BAND.get();
+            int need = cin * kh * rowLen;
+            if (holder[0].length < need) holder[0] = new float[need];
+            float[] band = holder[0];
+            fillBand(xs, band, cin, h, wd, kh, s, oy, padTop, padLeft, phaseLen, rowLen);
+            // Groups of pixel panels whose band strip (Cin·kh rows × group width) fits in L2 next to the weights;
+            // inside a group each 6-channel weight block (in L1) serves every panel before the next block.
+            for (int g0 = 0; g0 < wo; g0 += group) {
+                int g1 = Math.min(wo, g0 + group);
+                for (int cb = 0; cb < blocks; cb++) {
+                    long rowAt = ((long) cb * MR * ho + oy) * wo * 4;
+                    for (int ox = g0; ox < g1; ox += 2 * vl)
+                        kern.convTile(band, koff, taps, ox, wp, cb * taps * MR, bp, cb * MR, os, rowAt + ox * 4L, plane,
+                                Math.min(MR, cout - cb * MR), Math.min(2 * vl, wo - ox));
+                }
+            }
+        });
+    }
+
+    private static void fillBand(MemorySegment xs, float[] band, int cin, int h, int wd, int kh, int s, int oy,
+                                 int padTop, int padLeft, int phaseLen, int rowLen) {
+        for (int ci = 0; ci < cin; ci++) {
+            for (int ky = 0; ky < kh; ky++) {
+                int base = (ci * kh + ky) * rowLen;
+                int iy = oy * s + ky - padTop;
+                if (iy < 0 || iy >= h) { java.util.Arrays.fill(band, base, base + rowLen, 0f); continue; }
+                long src = ((long) ci * h + iy) * wd;
+                if (s == 1) {
+                    // padded column c ↔ input column c − padLeft
+                    int first = Math.min(padLeft, phaseLen), last = Math.min(phaseLen, padLeft + wd);
+                    java.util.Arrays.fill(band, base, base + first, 0f);
+                    if (last > first) MemorySegment.copy(xs, Tensor.F32, (src + first - padLeft) * 4, band, base + first, last - first);
+                    java.util.Arrays.fill(band, base + Math.max(first, last), base + phaseLen, 0f);
+                } else {
+                    for (int ph = 0; ph < s; ph++) {
+                        int pb = base + ph * phaseLen;
+                        for (int c = 0; c < phaseLen; c++) {
+                            int ix = c * s + ph - padLeft;
+                            band[pb + c] = ix >= 0 && ix < wd ? xs.getAtIndex(Tensor.F32, src + ix) : 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package dev.omnigen2.runtime;
+
+import jdk.incubator.vector.VectorSpecies;
+
+/** The vector inner loops of the non-GEMM kernels for one float species (see {@link SpeciesTemplates}). */
+interface OpKernels {
+    /** Rows of the register blocks. */
+    int MR = 6;
+
+    static OpKernels of(VectorSpecies<Float> species) {
+        return SpeciesTemplates.of(OpKernels.class, VectorOpKernels.class, species);
+    }
+
+    int lanes();
+
+    // ---- attention (see FlashAttention) ----
+
+    /** S[r][0..width) = Q_r · K[t0 ..) for all rowsPad rows (qT transposed per 6-row chunk, K packed in 2-vector panels). */
+    void scores(float[] qT, float[] kp, float[] s, int rowsPad, int hd, int t0, int width, int kt);
+
+    /** One online-softmax step over a score tile in log2 units (weights 2^(s − max) written back into s; per-row lane partial sums sum[r·lanes ..] and accumulators rescaled). */
+    void softmaxStep(float[] s, float[] o, float[] mx, float[] sum, int rows, int rowsPad, int width, int kt, int hdPad);
+
+    /**
+     * O[r][·] += Σ_j P[r][j] · V[t0 + j][·]; V packed in panels along the head dimension: 2-vector panel d (d a
+     * multiple of 2·lanes) holds key k at d·lkPad + k·2·lanes, a last 1-vector panel (hdPad an odd number of
+     * vectors) holds key k at pairs·lkPad + k·lanes.
+     */
+    void accumulate(float[] s, float[] vp, float[] o, int rowsPad, int width, int kt, int t0, int hdPad, int lkPad);
+
+    // ---- convolution (see ConvKernel) ----
+
+    /**
+     * One 6-output-channel × 2-vector-pixel tile of an implicit-GEMM convolution: acc[r][p] = bias[bo + r] +
+     * Σ_k wp[wo + k·6 + r] · band[koff[k] + ox + p]; rows r < {@code rows} and pixels p < {@code pixels} are stored
+     * at byte {@code outOff + r·ldo + 4p} of {@code out}.
+     */
+    void convTile(float[] band, int[] koff, int taps, int ox, float[] wp, int wo, float[] bias, int bo,
+                  java.lang.foreign.MemorySegment out, long outOff, long ldo, int rows, int pixels);
+
+    // ---- pointwise and row kernels (segments are F32, offsets in bytes, n / d in elements) ----
+
+    int SILU = 0, GELU_TANH = 1;
+    int ADD = 0, SUB = 1, MUL = 2;
+
+    /** out = x · rsqrt(mean(x²) + eps) · w (w null: no weight). */
+    void rmsNorm(java.lang.foreign.MemorySegment x, long xo, java.lang.foreign.MemorySegment out, long oo, int d, float[] w, float eps);
+
+    /** out = (x − mean) · rsqrt(var + eps) · w + b (w, b may be null). */
+    void layerNorm(java.lang.foreign.MemorySegment x, long xo, java.lang.foreign.MemorySegment out, long oo, int d,
+                   float[] w, float[] b, float eps);
+
+    /** Σ x over n elements (float lanes, reduced once). */
+    float sum(java.lang.foreign.MemorySegment x, long xo, int n);
+
+    /** Σ (x − mean)² over n elements. */
+    float sumSquaredDeviation(java.lang.foreign.MemorySegment x, long xo, int n, float mean);
+
+    /** out = (x − m)·a + c, then SiLU when {@code silu}. */
+    void affine(java.lang.foreign.MemorySegment x, long xo, java.lang.foreign.MemorySegment out, long oo, int n,
+                float m, float a, float c, boolean silu);
+
+    /** out = f(x) for f = {@link #SILU} or {@link #GELU_TANH}. */
+    void unary(int op, java.lang.foreign.MemorySegment x, long xo, java.lang.foreign.MemorySegment out, long oo, int n);
+
+    /** out = silu(gate) · up. */
+    void swiglu(java.lang.foreign.MemorySegment gate, long go, java.lang.foreign.MemorySegment up, long uo,
+                java.lang.foreign.MemorySegment out, long oo, int n);
+
+    /** Softmax of one row of d elements. */
+    void softmax(java.lang.foreign.MemorySegment x, long xo, java.lang.foreign.MemorySegment out, long oo, int d);
+
+    /** out = a op b elementwise ({@link #ADD}, {@link #SUB}, {@link #MUL}). */
+    void binary(int op, java.lang.foreign.MemorySegment a, long ao, java.lang.foreign.MemorySegment b, long bo,
+                java.lang.foreign.MemorySegment out, long oo, int n);
+
+    /** out = a op c (c a scalar) when {@code scalarRight}, else out = c op a. */
+    void binaryScalar(int op, java.lang.foreign.MemorySegment a, long ao, float c, boolean scalarRight,
+                      java.lang.foreign.MemorySegment out, long oo, int n);
+
+    /** Rotate-half RoPE of one head row in place: x at xo (hd elements), cos and sin rows [hd] at co. */
+    void ropeHalf(java.lang.foreign.MemorySegment x, long xo, java.lang.foreign.MemorySegment cos,
+                  java.lang.foreign.MemorySegment sin, long co, int hd);
+
+    /**
+     * Interleaved RoPE of one head row in place with pair-expanded tables: ce[2m] = ce[2m+1] = cos_m,
+     * se[2m] = −sin_m, se[2m+1] = sin_m; out = x·ce + swapPairs(x)·se.
+     */
+    void ropeInterleaved(java.lang.foreign.MemorySegment x, long xo, float[] ce, float[] se, int hd);
+
+    // ---- few-query attention (decode steps; see FlashAttention#forwardFewQueries) ----
+
+    /** Σ a[i]·b[i] over n floats at byte offsets ao, bo (lane partial sums added in lane order). */
+    float dot(java.lang.foreign.MemorySegment a, long ao, java.lang.foreign.MemorySegment b, long bo, int n);
+
+    /** acc[0..n) += p · v[0..n) (v at byte offset vo). */
+    void axpy(float p, java.lang.foreign.MemorySegment v, long vo, float[] acc, int n);
+}
