@@ -7,7 +7,7 @@ import java.lang.foreign.MemorySegment;
  * null, Y F32 [M, N]. X and Y may carry leading batch dimensions (flattened into M).
  *
  * <p>Three paths, chosen by shape only (never by thread count, so results are bit-identical for any number of
- * threads): up to {@link #STREAMED_MAX_ROWS} rows of X (default 256, {@code -Domnigen2.linear.streamedRows}) the weight rows are streamed straight from the
+ * threads): up to {@link #STREAMED_MAX_ROWS} rows of X (default 64, {@code -Domnigen2.linear.streamedRows}) the weight rows are streamed straight from the
  * (memory-mapped) checkpoint and dotted with every X row ({@link StreamedLinear}: decoding and short prompts are
  * bound by memory bandwidth); above, weights are packed per call into cache-sized panels for a register-blocked
  * GEMM ({@link PackedLinear}: compute bound). With {@code -Domnigen2.vector=scalar} the scalar twin
@@ -15,7 +15,7 @@ import java.lang.foreign.MemorySegment;
  */
 public final class Linear {
     /** Largest M served by the streamed (GEMV-like) path. */
-    static final int STREAMED_MAX_ROWS = Integer.getInteger("omnigen2.linear.streamedRows", 256);
+    static final int STREAMED_MAX_ROWS = Integer.getInteger("omnigen2.linear.streamedRows", 64);
 
     private Linear() {}
 
