@@ -10,8 +10,8 @@ import java.util.function.Supplier;
 
 /**
  * A quick look at what this machine does with the runtime's kernels: each benchmark shape runs for a few seconds
- * through the public kernel entry points and reports GFLOP/s and GB/s (the median of the timed runs, after one
- * warm-up). The JMH benchmarks in the bench module are the careful measurement; this is for
+ * through the public kernel entry points and reports GFLOP/s and GB/s (the median of the timed runs, after half as
+ * long again of warm-up). The JMH benchmarks in the bench module are the careful measurement; this is for
  * {@code omnigen2 bench kernels} and for a first check on a new machine.
  */
 public final class KernelBench {
@@ -102,7 +102,10 @@ public final class KernelBench {
             for (Case c : cases()) {
                 if (!filter.test(c.kernel(), c.shape())) continue;
                 Runnable op = c.setup().get();
-                op.run();
+                // Warm up for half the time (at least one run): the JIT compiles the kernels in the first seconds
+                // of a JVM, on the same cores, so the first case measured would otherwise pay for it.
+                long warm = System.nanoTime() + (long) (seconds * 0.5e9);
+                do op.run(); while (System.nanoTime() < warm);
                 List<Double> times = new ArrayList<>();
                 long end = System.nanoTime() + (long) (seconds * 1e9);
                 do {

@@ -6,16 +6,17 @@ import java.lang.foreign.MemorySegment;
  * {@code Y = X·Wᵀ + b}: X F32 [M, K], W [N, K] in its stored dtype (F32, BF16, F16), b [N] (any float dtype) or
  * null, Y F32 [M, N]. X and Y may carry leading batch dimensions (flattened into M).
  *
- * <p>Three paths, chosen by shape only (never by thread count, so results are bit-identical for any number of
- * threads): up to {@link #STREAMED_MAX_ROWS} rows of X (default 256, {@code -Domnigen2.linear.streamedRows}) the weight rows are streamed straight from the
- * (memory-mapped) checkpoint and dotted with every X row ({@link StreamedLinear}: decoding and short prompts are
- * bound by memory bandwidth); above, weights are packed per call into cache-sized panels for a register-blocked
- * GEMM ({@link PackedLinear}: compute bound). With {@code -Domnigen2.vector=scalar} the scalar twin
- * {@link #scalar} runs instead.
+ * <p>The path is chosen by shape only (never by thread count, so results are bit-identical for any number of
+ * threads): up to {@link #STREAMED_MAX_ROWS} rows of X (default 64, {@code -Domnigen2.linear.streamedRows}) the
+ * weight rows are streamed straight from the (memory-mapped) checkpoint and dotted with every X row
+ * ({@link StreamedLinear}: decoding and short prompts are bound by memory bandwidth, and packing the weights would
+ * cost more than it saves); above, weights are packed per call into cache-sized panels for a register-blocked GEMM
+ * ({@link PackedLinear}: compute bound). With {@code -Domnigen2.vector=scalar} the scalar twin {@link #scalar} runs
+ * instead.
  */
 public final class Linear {
     /** Largest M served by the streamed (GEMV-like) path. */
-    static final int STREAMED_MAX_ROWS = Integer.getInteger("omnigen2.linear.streamedRows", 256);
+    static final int STREAMED_MAX_ROWS = Integer.getInteger("omnigen2.linear.streamedRows", 64);
 
     private Linear() {}
 

@@ -55,15 +55,14 @@ final class PackedLinear {
 
     static void run(LinearKernels kern, MemorySegment x, Tensor wt, float[] bias, MemorySegment y, int m, int k, int n,
                     Blocking blk) {
-        final int KC_MAX = blk.kcMax(), MC = blk.mc(), TASK_COLS = blk.taskCols();
-        final long B_BYTES = blk.bBytes(), A_BYTES = blk.aBytes();
+        int kcLimit = blk.kcMax(), rowsPerTask = blk.mc();
         int lanes = kern.lanes(), nr = 2 * lanes, mr = LinearKernels.MR;
         boolean bf16 = wt.dtype() == DType.BF16;
         MemorySegment w = wt.data();
-        int passes = (k + KC_MAX - 1) / KC_MAX, kcMax = (k + passes - 1) / passes;
+        int passes = (k + kcLimit - 1) / kcLimit, kcMax = (k + passes - 1) / passes;
         int ncMax = (int) Math.max(nr, Math.min((long) (n + nr - 1) / nr * nr,
-                B_BYTES / ((long) kcMax * (bf16 ? 2 : 4)) / nr * nr));
-        int msMax = (int) Math.max(MC, Math.min((long) (m + MC - 1) / MC * MC, A_BYTES / (4L * kcMax) / MC * MC));
+                blk.bBytes() / ((long) kcMax * (bf16 ? 2 : 4)) / nr * nr));
+        int msMax = (int) Math.max(rowsPerTask, Math.min((long) (m + rowsPerTask - 1) / rowsPerTask * rowsPerTask, blk.aBytes() / (4L * kcMax) / rowsPerTask * rowsPerTask));
         int maxPanels = ncMax / nr;
         float[] bF = bf16 ? null : new float[maxPanels * kcMax * nr];
         int[] bI = bf16 ? new int[maxPanels * kcMax * lanes] : null;
@@ -71,7 +70,7 @@ final class PackedLinear {
         long ldc = 4L * n;
         for (int jc = 0; jc < n; jc += ncMax) {
             int nc = Math.min(ncMax, n - jc), panels = (nc + nr - 1) / nr;
-            int panelsPerTask = Math.max(1, TASK_COLS / nr);
+            int panelsPerTask = Math.max(1, blk.taskCols() / nr);
             int chunks = (panels + panelsPerTask - 1) / panelsPerTask;
             for (int pc = 0; pc < k; pc += kcMax) {
                 int kc = Math.min(kcMax, k - pc), p0 = pc, j0c = jc;
@@ -87,9 +86,9 @@ final class PackedLinear {
                         for (int q = g * A_GROUP; q < Math.min(aPanels, (g + 1) * A_GROUP); q++)
                             packA(x, m, k, i0s, q, p0, kc, a);
                     });
-                    int blocks = (ms + MC - 1) / MC;
+                    int blocks = (ms + rowsPerTask - 1) / rowsPerTask;
                     Parallel.forEach(blocks * chunks, task -> {
-                        int ib = (task / chunks) * MC, mc = Math.min(MC, ms - ib);
+                        int ib = (task / chunks) * rowsPerTask, mc = Math.min(rowsPerTask, ms - ib);
                         int pFrom = (task % chunks) * panelsPerTask, pTo = Math.min(panels, pFrom + panelsPerTask);
                         for (int p = pFrom; p < pTo; p++) {
                             int j = j0c + p * nr, cols = Math.min(nr, n - j);
