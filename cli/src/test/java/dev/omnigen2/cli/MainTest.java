@@ -30,7 +30,7 @@ class MainTest {
                 .containsPattern("threads: +\\d+ worker threads")
                 .containsPattern("max heap: +\\d+\\.\\d GiB")
                 .containsPattern("memory: +\\d+\\.\\d GiB (available|free) of \\d+\\.\\d GiB")
-                .contains("gpu:       not available (no CUDA backend built yet)");
+                .contains("gpu:       CUDA unavailable");
     }
 
     @Test
