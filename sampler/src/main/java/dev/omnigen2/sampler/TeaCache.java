@@ -74,11 +74,11 @@ public final class TeaCache implements StepCache {
         s.previousModulated = modulated;
         if (!compute && java.util.Arrays.equals(s.previousResidual.shape(), hidden.shape())) {
             skipped++;
-            return Elementwise.add(hidden, s.previousResidual);
+            return dev.omnigen2.runtime.Elementwise.add(hidden, s.previousResidual);
         }
         computed++;
         Tensor out = layers.apply(hidden);
-        s.previousResidual = Elementwise.subtract(out, hidden);
+        s.previousResidual = dev.omnigen2.runtime.Elementwise.sub(out, hidden);
         return out;
     }
 
@@ -86,7 +86,7 @@ public final class TeaCache implements StepCache {
     static double relativeL1(Tensor a, Tensor b) {
         if (a.numel() != b.numel())
             throw new IllegalArgumentException("modulated input changed size: " + a + " vs " + b);
-        return Elementwise.relativeL1(a, b);
+        return RelativeL1.of(a, b);
     }
 
     /** Upstream's {@code np.poly1d(coefficients)(x)}. */

@@ -4,16 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.omnigen2.models.pipeline.AtomicFiles;
 import dev.omnigen2.models.pipeline.PngFiles;
 import dev.omnigen2.models.image.RgbImage;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -170,24 +169,14 @@ public final class GenevalSweep {
     }
 
     private static void removePartialFiles(Path dir) throws IOException {
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, ".*.part")) {
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, AtomicFiles.PARTIAL_GLOB)) {
             for (Path p : s) Files.deleteIfExists(p);
         }
     }
 
     static void writeAtomically(Path target, String content) throws IOException {
         if (Files.exists(target) && Files.readString(target, StandardCharsets.UTF_8).equals(content)) return;
-        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".part");
-        try {
-            Files.writeString(tmp, content, StandardCharsets.UTF_8);
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(target, tmp -> Files.writeString(tmp, content, StandardCharsets.UTF_8));
     }
 
     /** The samples side by side with a 2-pixel gap, as GenEval's make_grid with one row. */

@@ -12,10 +12,8 @@ import javax.imageio.stream.ImageOutputStream;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -27,11 +25,8 @@ public final class PngFiles {
     private PngFiles() {}
 
     public static void write(RgbImage image, Map<String, String> text, Path target) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        if (dir != null) Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".part");
-        try {
-            BufferedImage img = image.toBufferedImage();
+        BufferedImage img = image.toBufferedImage();
+        AtomicFiles.write(target, tmp -> {
             ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
             try (ImageOutputStream out = ImageIO.createImageOutputStream(tmp.toFile())) {
                 writer.setOutput(out);
@@ -41,14 +36,7 @@ public final class PngFiles {
             } finally {
                 writer.dispose();
             }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 
     private static void addText(IIOMetadata meta, Map<String, String> text) throws IIOInvalidTreeException {
