@@ -36,10 +36,14 @@ final class FeedForward {
             int n = Math.min(TOKEN_CHUNK, t - start);
             Tensor gate = ws.f32("ffn.gate", n, inner), up = ws.f32("ffn.up", n, inner);
             Tensor x = h.slice0(start, n);
+            long mark = StageTimes.start();
             Device.linear(x, linear1, null, gate);
             Device.linear(x, linear3, null, up);
+            mark = StageTimes.lap(StageTimes.Stage.FFN_GATE_UP, mark);
             Activations.swiglu(gate, up, gate);
+            mark = StageTimes.lap(StageTimes.Stage.SWIGLU, mark);
             Device.linear(gate, linear2, null, out.slice0(start, n));
+            StageTimes.lap(StageTimes.Stage.FFN_DOWN, mark);
         }
         return out;
     }

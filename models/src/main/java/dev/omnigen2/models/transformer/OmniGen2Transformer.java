@@ -285,8 +285,16 @@ public final class OmniGen2Transformer implements AutoCloseable {
     }
 
     /** The main layers, in place on {@code s.hidden()}. */
-    public synchronized void runLayers(JointSequence s) {
-        for (int l = 0; l < layers.size(); l++) {
+    public synchronized void runLayers(JointSequence s) { runLayers(s, layers.size()); }
+
+    /**
+     * Only the first {@code count} main layers, in place (not a forward of the model: benchmarks time a few of the
+     * identical layers and scale to {@link OmniGen2TransformerConfig#numLayers()}).
+     */
+    public synchronized void runLayers(JointSequence s, int count) {
+        if (count < 0 || count > layers.size())
+            throw new IllegalArgumentException("layer count " + count + " outside [0, " + layers.size() + "]");
+        for (int l = 0; l < count; l++) {
             TransformerBlock block = layers.get(l);
             block.forward(s.hidden(), s.packing, s.rope, block.modulation(s.siluTemb), workspace, s.tracer, "layer" + l + "_");
             s.tracer.tokens("hidden_after_layer" + l, s.hidden(), s.packing);
