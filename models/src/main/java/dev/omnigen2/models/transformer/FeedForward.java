@@ -7,13 +7,14 @@ import dev.omnigen2.runtime.Tensor;
 
 /**
  * The SwiGLU feed-forward ({@code feed_forward.*}, no biases): linear_2(SiLU(linear_1(h)) · linear_3(h)).
- * Runs over balanced chunks of at most {@value #TOKEN_CHUNK} tokens: a 1024² image with its prompt (~4.2–4.4k joint
+ * Runs over balanced chunks of at most {@link #TOKEN_CHUNK} (4,608) tokens: a 1024² image with its prompt (~4.2–4.4k joint
  * tokens) is one chunk, so each weight is packed once per block (measured: the [10240, 2520] BF16 GEMM gives ~206
  * GFLOP per CPU-second at 4,352 rows against ~166–190 at 1,024), while the two [tokens, inner] F32 intermediates stay
  * under 2 × 190 MB even with reference images (8k+ tokens run as two chunks).
  */
 final class FeedForward {
-    private static final int TOKEN_CHUNK = 4608;
+    /** Most tokens per chunk ({@code -Domnigen2.transformer.ffnChunk}, for A/B measurements). */
+    static final int TOKEN_CHUNK = Integer.getInteger("omnigen2.transformer.ffnChunk", 4608);
 
     private final Tensor linear1, linear2, linear3;
     private final int inner;
