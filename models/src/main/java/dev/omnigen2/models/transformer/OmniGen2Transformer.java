@@ -2,6 +2,7 @@ package dev.omnigen2.models.transformer;
 
 import dev.omnigen2.models.Weights;
 import dev.omnigen2.runtime.DType;
+import dev.omnigen2.runtime.Elementwise;
 import dev.omnigen2.runtime.Tensor;
 import dev.omnigen2.safetensors.Safetensors;
 import dev.omnigen2.safetensors.TensorStore;
@@ -285,8 +286,16 @@ public final class OmniGen2Transformer implements AutoCloseable {
     }
 
     /** The main layers, in place on {@code s.hidden()}. */
-    public synchronized void runLayers(JointSequence s) {
-        for (int l = 0; l < layers.size(); l++) {
+    public synchronized void runLayers(JointSequence s) { runLayers(s, layers.size()); }
+
+    /**
+     * Only the first {@code count} main layers, in place (not a forward of the model: benchmarks time a few of the
+     * identical layers and scale to {@link OmniGen2TransformerConfig#numLayers()}).
+     */
+    public synchronized void runLayers(JointSequence s, int count) {
+        if (count < 0 || count > layers.size())
+            throw new IllegalArgumentException("layer count " + count + " outside [0, " + layers.size() + "]");
+        for (int l = 0; l < count; l++) {
             TransformerBlock block = layers.get(l);
             block.forward(s.hidden(), s.packing, s.rope, block.modulation(s.siluTemb), workspace, s.tracer, "layer" + l + "_");
             s.tracer.tokens("hidden_after_layer" + l, s.hidden(), s.packing);
@@ -320,9 +329,8 @@ public final class OmniGen2Transformer implements AutoCloseable {
             List<int[]> grids = g.refGrids.get(i);
             for (int j = 0; j < grids.size(); j++) {
                 int n = grids.get(j)[0] * grids.get(j)[1];
-                for (int t = row; t < row + n; t++)
-                    for (int c = 0; c < d; c++)
-                        ref.setFloat((long) t * d + c, ref.getFloat((long) t * d + c) + imageIndexEmbedding.getFloat((long) j * d + c));
+                Tensor rows = ref.slice0(row, n);
+                Elementwise.add(rows, imageIndexEmbedding.slice0(j, 1).toF32().reshape(1, d), rows);
                 row += n;
             }
         }
@@ -334,13 +342,13 @@ public final class OmniGen2Transformer implements AutoCloseable {
     }
 
     private static Tensor packText(Tensor text, int[] lengths) {
-        int l = text.size(1), f = text.size(2);
+        Tensor src = text.toF32();
+        int l = src.size(1), f = src.size(2);
         int total = Arrays.stream(lengths).sum();
         Tensor out = Tensor.zeros(total, f);
+        long rowBytes = (long) f * Float.BYTES;
         int row = 0;
-        for (int i = 0; i < lengths.length; i++)
-            for (int t = 0; t < lengths[i]; t++, row++)
-                for (int c = 0; c < f; c++) out.setFloat((long) row * f + c, text.getFloat(((long) i * l + t) * f + c));
+        for (int i = 0; i < lengths.length; i++) row = (int) copyRows(src.select0(i), 0, lengths[i], out, row, rowBytes);
         return out;
     }
 

@@ -47,18 +47,23 @@ final class SelfAttention {
         Tensor q = ws.f32("attn.q", t, heads * headDim);
         Tensor k = ws.f32("attn.k", t, kvHeads * headDim);
         Tensor v = ws.f32("attn.v", t, kvHeads * headDim);
+        long mark = StageTimes.start();
         Device.linear(h, toQ, null, q);
         Device.linear(h, toK, null, k);
         Device.linear(h, toV, null, v);
+        mark = StageTimes.lap(StageTimes.Stage.QKV, mark);
         Tensor qHeads = q.reshape(t * heads, headDim), kHeads = k.reshape(t * kvHeads, headDim);
         Norms.rmsNorm(qHeads, normQ, QK_NORM_EPS, qHeads);
         Norms.rmsNorm(kHeads, normK, QK_NORM_EPS, kHeads);
         Rope.interleaved(q, rope.cos(), rope.sin(), heads, headDim);
         Rope.interleaved(k, rope.cos(), rope.sin(), kvHeads, headDim);
+        mark = StageTimes.lap(StageTimes.Stage.QK_NORM_ROPE, mark);
         Tensor context = ws.f32("attn.context", t, heads * headDim);
         Attention.forward(q, k, v, context, heads, kvHeads, headDim, scale, Attention.Mask.segments(packing.cuSeqlens()));
+        mark = StageTimes.lap(StageTimes.Stage.ATTENTION, mark);
         Tensor out = ws.f32("attn.out", t, toOut.size(0));
         Device.linear(context, toOut, null, out);
+        StageTimes.lap(StageTimes.Stage.OUT_PROJECTION, mark);
         return out;
     }
 }

@@ -69,8 +69,10 @@ final class TransformerBlock {
                  Tracer tracer, String tracePrefix) {
         boolean trace = tracePrefix != null && tracer.on();
         int t = x.size(0);
+        long mark = StageTimes.start();
         Tensor h = ws.f32("block.h", t, hidden);
         normedInput(x, packing, modulation, h);
+        mark = StageTimes.lap(StageTimes.Stage.NORM_MODULATION, mark);
         if (trace) {
             tracer.tokens(tracePrefix + "norm1_x", h, packing);
             if (modulation != null) {
@@ -80,14 +82,19 @@ final class TransformerBlock {
         }
         Tensor attnOut = attention.forward(h, packing, rope, ws);
         if (trace) tracer.tokens(tracePrefix + "attn_out", attnOut, packing);
+        mark = StageTimes.start();
         Norms.rmsNorm(attnOut, norm2, eps, attnOut);
         Ops.addGated(x, attnOut, packing, modulation, GATE_MSA);
+        mark = StageTimes.lap(StageTimes.Stage.RESIDUAL, mark);
 
         Norms.rmsNorm(x, ffnNorm1, eps, h);
         if (modulation != null) Ops.scaleRows(h, packing, modulation, SCALE_MLP);
+        StageTimes.lap(StageTimes.Stage.NORM_MODULATION, mark);
         Tensor ffnOut = feedForward.forward(h, ws);
         if (trace) tracer.tokens(tracePrefix + "ffn_out", ffnOut, packing);
+        mark = StageTimes.start();
         Norms.rmsNorm(ffnOut, ffnNorm2, eps, ffnOut);
         Ops.addGated(x, ffnOut, packing, modulation, GATE_MLP);
+        StageTimes.lap(StageTimes.Stage.RESIDUAL, mark);
     }
 }
