@@ -92,6 +92,8 @@ public final class QwenBench {
                 }
             }
 
+            if (phases.contains("profile")) profileDecodeLinears(dir, c, rounds);
+
             if (phases.contains("vision")) {
                 int[] hw = QwenImageProcessor.smartResize(1024, 1024, 28, 56 * 56, 12_845_056);
                 Qwen25VlConfig.Vision v = c.vision();
@@ -137,6 +139,41 @@ public final class QwenBench {
                 long sum = streamSum(List.of(anon));
                 double s = (System.nanoTime() - t0) / 1e9;
                 System.out.printf("bandwidth, anonymous 1 GiB: %.1f GB/s (sum %d)%n", anon.byteSize() / 1e9 / s, sum);
+            }
+        }
+    }
+
+    /**
+     * Where a decode step's time goes: every M=1 product of the step on the mapped weights, alone (the layers'
+     * seven projections, then the tied lm_head), as GB/s of weights, next to the streaming-sum bound.
+     */
+    private static void profileDecodeLinears(Path dir, Qwen25VlConfig c, int rounds) {
+        try (TensorStore store = Safetensors.open(dir)) {
+            List<MemorySegment> all = decoderSegments(store);
+            List<Tensor> layerWeights = new ArrayList<>();
+            for (int l = 0; l < c.numLayers(); l++)
+                for (String p : List.of("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+                        "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"))
+                    layerWeights.add(store.tensor("model.layers." + l + "." + p + ".weight"));
+            Tensor head = store.tensor("model.embed_tokens.weight");
+            for (int r = 0; r < rounds; r++) {
+                long b0 = System.nanoTime();
+                streamSum(all);
+                double bound = (System.nanoTime() - b0) / 1e9;
+                long layerBytes = 0, t0 = System.nanoTime();
+                for (Tensor w : layerWeights) {
+                    Tensor x = Tensor.zeros(1, w.size(1));
+                    dev.omnigen2.runtime.Device.linear(x, w, null);
+                    layerBytes += w.byteSize();
+                }
+                double layers = (System.nanoTime() - t0) / 1e9;
+                long h0 = System.nanoTime();
+                dev.omnigen2.runtime.Device.linear(Tensor.zeros(1, c.hiddenSize()), head, null);
+                double lm = (System.nanoTime() - h0) / 1e9;
+                System.out.printf("profile: stream-sum %.1f GB/s; %d layer products %.3f s = %.1f GB/s; lm_head %.3f s = %.1f GB/s; "
+                                + "products alone %.2f tokens/s (round %d, load %s)%n",
+                        all.stream().mapToLong(MemorySegment::byteSize).sum() / 1e9 / bound, layerWeights.size(), layers,
+                        layerBytes / 1e9 / layers, lm, head.byteSize() / 1e9 / lm, 1 / (layers + lm), r, loadAverage());
             }
         }
     }
