@@ -2,10 +2,9 @@ package dev.omnigen2.models.qwen;
 
 import dev.omnigen2.models.Weights;
 import dev.omnigen2.runtime.DType;
+import dev.omnigen2.runtime.Elementwise;
 import dev.omnigen2.runtime.Norms;
 import dev.omnigen2.runtime.Tensor;
-
-import java.lang.foreign.MemorySegment;
 
 /** One pre-norm decoder layer: x + attn(rmsnorm(x)), then x + mlp(rmsnorm(x)). */
 final class DecoderLayer {
@@ -35,8 +34,6 @@ final class DecoderLayer {
     static void addInPlace(Tensor x, Tensor y) {
         if (x.dtype() != DType.F32 || y.dtype() != DType.F32 || x.numel() != y.numel())
             throw new IllegalArgumentException("residual add of " + x + " and " + y);
-        MemorySegment a = x.data(), b = y.data();
-        for (long i = 0, n = x.numel(); i < n; i++)
-            a.setAtIndex(Tensor.F32, i, a.getAtIndex(Tensor.F32, i) + b.getAtIndex(Tensor.F32, i));
+        Elementwise.add(x, y.reshape(x.shape()), x);
     }
 }

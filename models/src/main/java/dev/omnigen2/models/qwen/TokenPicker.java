@@ -22,7 +22,7 @@ final class TokenPicker {
     int pick(Tensor logits, int row) {
         int vocab = logits.size(-1);
         float[] l = new float[vocab];
-        for (int i = 0; i < vocab; i++) l[i] = logits.getFloat((long) row * vocab + i);
+        java.lang.foreign.MemorySegment.copy(logits.data(), Tensor.F32, (long) row * vocab * Float.BYTES, l, 0, vocab);
         return options.sample() ? sample(l) : argmax(l);
     }
 
