@@ -58,23 +58,22 @@ class Encoder(nn.Module):
         super().__init__()
         ch, g, n = cfg["block_out_channels"], cfg["norm_num_groups"], cfg["layers_per_block"]
         self.conv_in = nn.Conv2d(cfg["in_channels"], ch[0], 3, padding=1)
-        self.blocks = nn.ModuleList()
+        self.blocks, self.samplers = nn.ModuleList(), nn.ModuleList()
         for i, c in enumerate(ch):
             cin = ch[max(0, i - 1)]
-            blk = nn.ModuleList([Resnet(cin if j == 0 else c, c, g) for j in range(n)])
-            blk.down = nn.Conv2d(c, c, 3, stride=2) if i < len(ch) - 1 else None
-            self.blocks.append(blk)
+            self.blocks.append(nn.ModuleList([Resnet(cin if j == 0 else c, c, g) for j in range(n)]))
+            self.samplers.append(nn.Conv2d(c, c, 3, stride=2) if i < len(ch) - 1 else nn.Identity())
         self.mid = Mid(ch[-1], g)
         self.norm_out = nn.GroupNorm(g, ch[-1], eps=EPS)
         self.conv_out = nn.Conv2d(ch[-1], 2 * cfg["latent_channels"], 3, padding=1)
 
     def forward(self, x):
         h = self.conv_in(x)
-        for blk in self.blocks:
+        for blk, down in zip(self.blocks, self.samplers):
             for r in blk:
                 h = r(h)
-            if blk.down is not None:
-                h = blk.down(F.pad(h, (0, 1, 0, 1)))
+            if not isinstance(down, nn.Identity):
+                h = down(F.pad(h, (0, 1, 0, 1)))
         return self.conv_out(F.silu(self.norm_out(self.mid(h))))
 
 
@@ -84,23 +83,22 @@ class Decoder(nn.Module):
         ch, g, n = list(reversed(cfg["block_out_channels"])), cfg["norm_num_groups"], cfg["layers_per_block"] + 1
         self.conv_in = nn.Conv2d(cfg["latent_channels"], ch[0], 3, padding=1)
         self.mid = Mid(ch[0], g)
-        self.blocks = nn.ModuleList()
+        self.blocks, self.samplers = nn.ModuleList(), nn.ModuleList()
         cin = ch[0]
         for i, c in enumerate(ch):
-            blk = nn.ModuleList([Resnet(cin if j == 0 else c, c, g) for j in range(n)])
-            blk.up = nn.Conv2d(c, c, 3, padding=1) if i < len(ch) - 1 else None
-            self.blocks.append(blk)
+            self.blocks.append(nn.ModuleList([Resnet(cin if j == 0 else c, c, g) for j in range(n)]))
+            self.samplers.append(nn.Conv2d(c, c, 3, padding=1) if i < len(ch) - 1 else nn.Identity())
             cin = c
         self.norm_out = nn.GroupNorm(g, ch[-1], eps=EPS)
         self.conv_out = nn.Conv2d(ch[-1], cfg["out_channels"], 3, padding=1)
 
     def forward(self, z):
         h = self.mid(self.conv_in(z))
-        for blk in self.blocks:
+        for blk, up in zip(self.blocks, self.samplers):
             for r in blk:
                 h = r(h)
-            if blk.up is not None:
-                h = blk.up(F.interpolate(h, scale_factor=2.0, mode="nearest"))
+            if not isinstance(up, nn.Identity):
+                h = up(F.interpolate(h, scale_factor=2.0, mode="nearest"))
         return self.conv_out(F.silu(self.norm_out(h)))
 
 
