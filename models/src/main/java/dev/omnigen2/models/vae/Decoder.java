@@ -5,7 +5,6 @@ import dev.omnigen2.runtime.Conv2d;
 import dev.omnigen2.runtime.Norms;
 import dev.omnigen2.runtime.Tensor;
 
-import java.lang.foreign.Arena;
 
 /**
  * Latent [latent_channels, h, w] → image [out_channels, h·f, w·f], unclamped: conv_in, mid block, one up block
@@ -40,22 +39,25 @@ final class Decoder {
     Tensor forward(Tensor latent, Trace trace) {
         if (latent.rank() != 3 || latent.size(0) != config.latentChannels())
             throw new IllegalArgumentException("VAE decoder: expected a latent [" + config.latentChannels() + ", h, w], got " + latent);
-        Tensor h = Conv2d.forward(latent, convIn, 1, 1, 1, 1, 1);
-        trace.record("conv_in", h);
-        h = midBlock.forward(h, trace.under("mid_block"));
-        trace.record("mid_block", h);
-        for (int i = 0; i < upBlocks.length; i++) {
-            h = upBlocks[i].forward(h, trace.under("up_blocks." + i));
-            trace.record("up_blocks." + i, h);
-        }
-        if (trace.active()) trace.record("conv_norm_out", VaeOps.groupNorm(h, config.normNumGroups(), normOutWeight, normOutBias, false));
-        try (Arena arena = Arena.ofShared()) {
-            Tensor act = Scratch.tensor(arena, h.shape());
+        // Every intermediate is freed once consumed (see Scratch); only the result is left to the collector.
+        try (Scratch scratch = Scratch.forPass(trace)) {
+            Tensor h = scratch.allocate(convIn.weight().size(0), latent.size(1), latent.size(2));
+            Conv2d.forward(latent, convIn, 1, 1, 1, 1, 1, h);
+            trace.record("conv_in", h);
+            h = midBlock.forward(h, trace.under("mid_block"), scratch);
+            trace.record("mid_block", h);
+            for (int i = 0; i < upBlocks.length; i++) {
+                h = upBlocks[i].forward(h, trace.under("up_blocks." + i), scratch);
+                trace.record("up_blocks." + i, h);
+            }
+            if (trace.active()) trace.record("conv_norm_out", VaeOps.groupNorm(h, config.normNumGroups(), normOutWeight, normOutBias, false));
+            Tensor act = scratch.allocate(h.shape());
             Norms.groupNorm(h, config.normNumGroups(), normOutWeight, normOutBias, FluxVaeConfig.NORM_EPS, true, act);
-            if (trace.active()) trace.record("conv_act", VaeOps.groupNorm(h, config.normNumGroups(), normOutWeight, normOutBias, true));
-            h = Conv2d.forward(act, convOut, 1, 1, 1, 1, 1);
+            trace.record("conv_act", act);
+            scratch.release(h);
+            Tensor out = Conv2d.forward(act, convOut, 1, 1, 1, 1, 1);
+            trace.record("conv_out", out);
+            return out;
         }
-        trace.record("conv_out", h);
-        return h;
     }
 }

@@ -16,9 +16,11 @@ final class Downsample {
         conv = Conv2d.prepare(w.get("conv.weight", channels, channels, 3, 3), w.get("conv.bias", channels));
     }
 
-    Tensor forward(Tensor x) {
+    Tensor forward(Tensor x, Scratch scratch) {
         if (x.size(1) < 2 || x.size(2) < 2)
             throw new IllegalArgumentException("downsample: input " + x + " is smaller than 2x2");
-        return Conv2d.forward(x, conv, 2, 0, 0, 1, 1);
+        Tensor out = scratch.allocate(conv.weight().size(0), x.size(1) / 2, x.size(2) / 2);
+        Conv2d.forward(x, conv, 2, 0, 0, 1, 1, out);
+        return out;
     }
 }

@@ -5,7 +5,6 @@ import dev.omnigen2.runtime.Conv2d;
 import dev.omnigen2.runtime.Norms;
 import dev.omnigen2.runtime.Tensor;
 
-import java.lang.foreign.Arena;
 
 /**
  * Image [in_channels, H, W] in [-1, 1] → posterior moments [2·latent_channels, H/f, W/f] (mean, then raw
@@ -37,22 +36,25 @@ final class Encoder {
     Tensor forward(Tensor image, Trace trace) {
         if (image.rank() != 3 || image.size(0) != config.inChannels())
             throw new IllegalArgumentException("VAE encoder: expected an image [" + config.inChannels() + ", H, W], got " + image);
-        Tensor h = Conv2d.forward(image, convIn, 1, 1, 1, 1, 1);
-        trace.record("conv_in", h);
-        for (int i = 0; i < downBlocks.length; i++) {
-            h = downBlocks[i].forward(h, trace.under("down_blocks." + i));
-            trace.record("down_blocks." + i, h);
-        }
-        h = midBlock.forward(h, trace.under("mid_block"));
-        trace.record("mid_block", h);
-        if (trace.active()) trace.record("conv_norm_out", VaeOps.groupNorm(h, config.normNumGroups(), normOutWeight, normOutBias, false));
-        try (Arena arena = Arena.ofShared()) {
-            Tensor act = Scratch.tensor(arena, h.shape());
+        // Every intermediate is freed once consumed (see Scratch); only the result is left to the collector.
+        try (Scratch scratch = Scratch.forPass(trace)) {
+            Tensor h = scratch.allocate(convIn.weight().size(0), image.size(1), image.size(2));
+            Conv2d.forward(image, convIn, 1, 1, 1, 1, 1, h);
+            trace.record("conv_in", h);
+            for (int i = 0; i < downBlocks.length; i++) {
+                h = downBlocks[i].forward(h, trace.under("down_blocks." + i), scratch);
+                trace.record("down_blocks." + i, h);
+            }
+            h = midBlock.forward(h, trace.under("mid_block"), scratch);
+            trace.record("mid_block", h);
+            if (trace.active()) trace.record("conv_norm_out", VaeOps.groupNorm(h, config.normNumGroups(), normOutWeight, normOutBias, false));
+            Tensor act = scratch.allocate(h.shape());
             Norms.groupNorm(h, config.normNumGroups(), normOutWeight, normOutBias, FluxVaeConfig.NORM_EPS, true, act);
-            if (trace.active()) trace.record("conv_act", VaeOps.groupNorm(h, config.normNumGroups(), normOutWeight, normOutBias, true));
-            h = Conv2d.forward(act, convOut, 1, 1, 1, 1, 1);
+            trace.record("conv_act", act);
+            scratch.release(h);
+            Tensor out = Conv2d.forward(act, convOut, 1, 1, 1, 1, 1);
+            trace.record("conv_out", out);
+            return out;
         }
-        trace.record("conv_out", h);
-        return h;
     }
 }

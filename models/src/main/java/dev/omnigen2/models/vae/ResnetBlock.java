@@ -36,9 +36,15 @@ final class ResnetBlock {
      * x [Cin, H, W] → [Cout, H, W]. The two intermediates live in a scratch arena freed when the block returns
      * (not left to the garbage collector); the second norm runs in place.
      */
-    Tensor forward(Tensor x) {
+    Tensor forward(Tensor x, Scratch scratch) {
+        Tensor out = scratch.allocate(outChannels, x.size(1), x.size(2));
+        forward(x, out);
+        return out;
+    }
+
+    /** As above into {@code out} [Cout, H, W]. */
+    void forward(Tensor x, Tensor out) {
         int h = x.size(1), w = x.size(2);
-        Tensor out = Tensor.zeros(outChannels, h, w);
         try (Arena arena = Arena.ofShared()) {
             Tensor normed = Scratch.tensor(arena, x.size(0), h, w);
             Norms.groupNorm(x, groups, norm1Weight, norm1Bias, FluxVaeConfig.NORM_EPS, true, normed);
@@ -53,6 +59,5 @@ final class ResnetBlock {
             }
             Elementwise.add(out, residual, out);
         }
-        return out;
     }
 }

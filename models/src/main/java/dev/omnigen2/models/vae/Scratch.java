@@ -4,16 +4,46 @@ import dev.omnigen2.runtime.DType;
 import dev.omnigen2.runtime.Tensor;
 
 import java.lang.foreign.Arena;
+import java.util.IdentityHashMap;
+import java.util.Map;
 
 /**
- * Intermediate activations with a known end of life: allocated from an arena the block closes when it returns,
- * so their memory goes back at once instead of waiting for the garbage collector (off-heap tensors from
- * {@link Tensor#zeros} are freed only when collected, and the heap sees little pressure during a VAE pass).
- * Arenas are shared because the kernels read and write from pool threads.
+ * Activations with a known end of life. Off-heap tensors from {@link Tensor#zeros} are freed only when the
+ * garbage collector finds them, and a VAE pass allocates little on the heap, so gigabytes of dead activations
+ * would pile up before a collection. Here each activation lives in its own arena, closed as soon as the next stage
+ * has consumed it ({@link #release}) or when the pass ends ({@link #close}). Arenas are shared because the
+ * kernels run on pool threads. A pass that is traced keeps everything (the trace holds on to the stages).
  */
-final class Scratch {
-    private Scratch() {}
+final class Scratch implements AutoCloseable {
+    private final boolean keep;
+    private final Map<Tensor, Arena> owned = new IdentityHashMap<>();
 
+    private Scratch(boolean keep) { this.keep = keep; }
+
+    /** Frees released activations at once, unless the trace listens (then the collector frees them). */
+    static Scratch forPass(Trace trace) { return new Scratch(trace.active()); }
+
+    /** An F32 activation of this pass (contents undefined until written). */
+    Tensor allocate(int... shape) {
+        if (keep) return Tensor.zeros(shape);
+        Arena arena = Arena.ofShared();
+        Tensor t = tensor(arena, shape);
+        owned.put(t, arena);
+        return t;
+    }
+
+    /** Frees {@code t} if this pass allocated it; a caller's tensor is left alone. */
+    void release(Tensor t) {
+        Arena arena = owned.remove(t);
+        if (arena != null) arena.close();
+    }
+
+    @Override public void close() {
+        for (Arena arena : owned.values()) arena.close();
+        owned.clear();
+    }
+
+    /** An F32 tensor in {@code arena}, for intermediates that die with a block. */
     static Tensor tensor(Arena arena, int... shape) {
         long n = 1;
         for (int d : shape) n *= d;

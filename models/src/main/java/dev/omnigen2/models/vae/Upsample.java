@@ -15,8 +15,8 @@ final class Upsample {
     }
 
     /** The convolution reads the upsampled input on the fly: the 4×-sized copy is never materialised. */
-    Tensor forward(Tensor x) {
-        Tensor out = Tensor.zeros(channels, 2 * x.size(1), 2 * x.size(2));
+    Tensor forward(Tensor x, Scratch scratch) {
+        Tensor out = scratch.allocate(channels, 2 * x.size(1), 2 * x.size(2));
         Conv2d.upsample2xSame(x, conv, out);
         return out;
     }
