@@ -6,7 +6,6 @@ import dev.omnigen2.runtime.Elementwise;
 import dev.omnigen2.runtime.Norms;
 import dev.omnigen2.runtime.Tensor;
 
-import java.lang.foreign.Arena;
 
 /**
  * diffusers' ResnetBlock2D without time embedding:
@@ -33,31 +32,39 @@ final class ResnetBlock {
     }
 
     /**
-     * x [Cin, H, W] → [Cout, H, W]. The two intermediates live in a scratch arena freed when the block returns
-     * (not left to the garbage collector); the second norm runs in place.
+     * x [Cin, H, W] → [Cout, H, W], every buffer from {@code scratch}. When the pass owns x (the caller frees it
+     * right after), the block consumes it: the shortcut is taken first and the first norm runs in place, so at most
+     * three activations of this resolution are alive at once (x, the shortcut's output, the hidden one) instead of
+     * four. Without a shortcut the second convolution writes over the dead first-norm buffer, which becomes the output.
      */
     Tensor forward(Tensor x, Scratch scratch) {
-        Tensor out = scratch.allocate(outChannels, x.size(1), x.size(2));
-        forward(x, out);
-        return out;
-    }
-
-    /** As above into {@code out} [Cout, H, W]. */
-    void forward(Tensor x, Tensor out) {
         int h = x.size(1), w = x.size(2);
-        try (Arena arena = Arena.ofShared()) {
-            Tensor normed = Scratch.tensor(arena, x.size(0), h, w);
+        if (shortcut == null) {
+            Tensor normed = scratch.allocate(x.shape());
             Norms.groupNorm(x, groups, norm1Weight, norm1Bias, FluxVaeConfig.NORM_EPS, true, normed);
-            Tensor hidden = Scratch.tensor(arena, outChannels, h, w);
+            Tensor hidden = scratch.allocate(outChannels, h, w);
             Conv2d.forward(normed, conv1, 1, 1, 1, 1, 1, hidden);
             Norms.groupNorm(hidden, groups, norm2Weight, norm2Bias, FluxVaeConfig.NORM_EPS, true, hidden);
+            Tensor out = normed;
             Conv2d.forward(hidden, conv2, 1, 1, 1, 1, 1, out);
-            Tensor residual = x;
-            if (shortcut != null) {
-                residual = hidden; // free again after conv2
-                Conv2d.forward(x, shortcut, 1, 0, 0, 0, 0, residual);
-            }
-            Elementwise.add(out, residual, out);
+            scratch.release(hidden);
+            Elementwise.add(out, x, out);
+            return out;
         }
+        Tensor out = scratch.allocate(outChannels, h, w);
+        Conv2d.forward(x, shortcut, 1, 0, 0, 0, 0, out);
+        boolean consume = scratch.owns(x);
+        Tensor normed = consume ? x : scratch.allocate(x.shape());
+        Norms.groupNorm(x, groups, norm1Weight, norm1Bias, FluxVaeConfig.NORM_EPS, true, normed);
+        Tensor hidden = scratch.allocate(outChannels, h, w);
+        Conv2d.forward(normed, conv1, 1, 1, 1, 1, 1, hidden);
+        scratch.release(normed);
+        Norms.groupNorm(hidden, groups, norm2Weight, norm2Bias, FluxVaeConfig.NORM_EPS, true, hidden);
+        Tensor branch = scratch.allocate(outChannels, h, w);
+        Conv2d.forward(hidden, conv2, 1, 1, 1, 1, 1, branch);
+        scratch.release(hidden);
+        Elementwise.add(out, branch, out);
+        scratch.release(branch);
+        return out;
     }
 }

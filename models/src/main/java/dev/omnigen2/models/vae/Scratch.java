@@ -32,6 +32,9 @@ final class Scratch implements AutoCloseable {
         return t;
     }
 
+    /** Whether {@code t} is an activation of this pass that {@link #release} would free (so it may be overwritten by its last reader). */
+    boolean owns(Tensor t) { return owned.containsKey(t); }
+
     /** Frees {@code t} if this pass allocated it; a caller's tensor is left alone. */
     void release(Tensor t) {
         Arena arena = owned.remove(t);
