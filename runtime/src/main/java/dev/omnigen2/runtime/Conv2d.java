@@ -9,29 +9,106 @@ import java.lang.foreign.MemorySegment;
  * <p>The vector path is an implicit GEMM (out[co, pixel] = Σ_k W[co, k]·X[k, pixel], k = (ci, ky, kx)): one task
  * per output row copies the kh input rows it needs, zero-padded and split into s column phases, into a
  * per-thread buffer, so every tap (ci, ky, kx) is a contiguous run of the buffer for any stride; then a 6-Cout ×
- * 2-vector register block runs over all taps. Weights are widened to F32 once per call. Memory beyond the output
- * is one row band per thread and the packed weights. Results do not depend on the thread count.
+ * 2-vector register block runs over all taps. Weights are widened to F32 and packed once per {@link Packed}
+ * (blocks that run a convolution repeatedly hold one from {@link #prepare}); the plain {@code forward} packs per
+ * call. Memory beyond the output is one row band per thread and the packed weights. Results do not depend on the
+ * thread count.
  */
 public final class Conv2d {
     private Conv2d() {}
 
     public static Tensor forward(Tensor x, Tensor w, Tensor bias, int stride, int padTop, int padLeft, int padBottom, int padRight) {
-        if (x.rank() != 3 || w.rank() != 4)
-            throw new IllegalArgumentException("conv2d: input " + x + " must be [Cin, H, W] and weight " + w + " [Cout, Cin, kh, kw]");
-        int cin = x.size(0), h = x.size(1), wd = x.size(2);
-        int cout = w.size(0), kh = w.size(2), kw = w.size(3);
-        if (w.size(1) != cin) throw new IllegalArgumentException("conv2d: input " + x + " vs weight " + w);
-        if (bias != null && bias.numel() != cout) throw new IllegalArgumentException("conv2d: bias " + bias + " for " + cout + " output channels");
+        return forward(x, new Packed(w, bias), stride, padTop, padLeft, padBottom, padRight);
+    }
+
+    /**
+     * Weights (and bias) of one convolution, widened to F32 and packed for the kernel once, at the first call,
+     * then reused: a model block holds one per convolution instead of repacking [Cout, Cin, kh, kw] every call.
+     * The packed copy lives on the heap (4 bytes per weight) as long as the Packed does.
+     */
+    public static Packed prepare(Tensor w, Tensor bias) { return new Packed(w, bias); }
+
+    /** As {@link #forward(Tensor, Tensor, Tensor, int, int, int, int, int)} with prepared weights. */
+    public static Tensor forward(Tensor x, Packed p, int stride, int padTop, int padLeft, int padBottom, int padRight) {
+        Tensor out = Tensor.zeros(p.cout, outSize(x.size(1), padTop + padBottom, p.kh, stride, x, p),
+                outSize(x.size(2), padLeft + padRight, p.kw, stride, x, p));
+        forward(x, p, stride, padTop, padLeft, padBottom, padRight, out);
+        return out;
+    }
+
+    /**
+     * As above into {@code out} [Cout, Ho, Wo] (F32, every element overwritten; must not overlap x), so that
+     * callers can reuse workspaces.
+     */
+    public static void forward(Tensor x, Packed p, int stride, int padTop, int padLeft, int padBottom, int padRight, Tensor out) {
+        run(x, p, stride, padTop, padLeft, padBottom, padRight, false, out);
+    }
+
+    /**
+     * Nearest-neighbour ×2 upsampling of x [Cin, H, W] followed by a same-padded stride-1 convolution, into
+     * {@code out} [Cout, 2H, 2W]; equal to {@code same(Upsample.nearest2x(x), w, bias)} without materialising the
+     * upsampled input (4× the size of x).
+     */
+    public static void upsample2xSame(Tensor x, Packed p, Tensor out) {
+        int pv = p.kh / 2, ph = p.kw / 2;
+        run(x, p, 1, pv, ph, pv, ph, true, out);
+    }
+
+    private static void run(Tensor x, Packed p, int stride, int padTop, int padLeft, int padBottom, int padRight,
+                            boolean up2, Tensor out) {
+        if (x.rank() != 3) throw new IllegalArgumentException("conv2d: input " + x + " must be [Cin, H, W] for weight " + p.weight);
+        int f = up2 ? 2 : 1;
+        int cin = x.size(0), h = f * x.size(1), wd = f * x.size(2);
+        if (cin != p.cin) throw new IllegalArgumentException("conv2d: input " + x + " vs weight " + p.weight);
         if (stride < 1 || padTop < 0 || padLeft < 0 || padBottom < 0 || padRight < 0)
             throw new IllegalArgumentException("conv2d: stride " + stride + " and padding must be positive / non-negative");
-        int ho = (h + padTop + padBottom - kh) / stride + 1;
-        int wo = (wd + padLeft + padRight - kw) / stride + 1;
-        if (ho <= 0 || wo <= 0) throw new IllegalArgumentException("conv2d: empty output for input " + x + " and weight " + w);
-        Tensor out = Tensor.zeros(cout, ho, wo);
+        int ho = outSize(h, padTop + padBottom, p.kh, stride, x, p), wo = outSize(wd, padLeft + padRight, p.kw, stride, x, p);
+        if (out.rank() != 3 || out.dtype() != DType.F32 || out.size(0) != p.cout || out.size(1) != ho || out.size(2) != wo)
+            throw new IllegalArgumentException("conv2d: out " + out + " must be F32 [" + p.cout + ", " + ho + ", " + wo + "]");
         Tensor xf = x.toF32();
-        if (Vectors.scalar()) forwardScalar(xf, w, bias, stride, padTop, padLeft, out);
-        else ConvKernel.forward(xf, w, bias, stride, padTop, padLeft, out, Vectors.floats());
-        return out;
+        if (Vectors.scalar()) forwardScalar(up2 ? Upsample.nearest2x(xf) : xf, p.weight, p.bias, stride, padTop, padLeft, out);
+        else ConvKernel.forward(xf, up2, p, stride, padTop, padLeft, out, Vectors.floats());
+    }
+
+    private static int outSize(int n, int pad, int k, int stride, Tensor x, Packed p) {
+        int o = (n + pad - k) / stride + 1;
+        if (n + pad < k || o <= 0) throw new IllegalArgumentException("conv2d: empty output for input " + x + " and weight " + p.weight);
+        return o;
+    }
+
+    /** See {@link #prepare}. */
+    public static final class Packed {
+        final Tensor weight, bias;
+        final int cout, cin, kh, kw;
+        private volatile float[] packed;
+        private float[] packedBias;
+
+        private Packed(Tensor w, Tensor bias) {
+            if (w.rank() != 4) throw new IllegalArgumentException("conv2d: weight " + w + " must be [Cout, Cin, kh, kw]");
+            cout = w.size(0); cin = w.size(1); kh = w.size(2); kw = w.size(3);
+            if (bias != null && bias.numel() != cout) throw new IllegalArgumentException("conv2d: bias " + bias + " for " + cout + " output channels");
+            this.weight = w;
+            this.bias = bias;
+        }
+
+        public Tensor weight() { return weight; }
+
+        /** Packed weights wp[(cb·taps + k)·MR + r] for blocks of MR output channels (rows past Cout are 0). */
+        float[] packedWeights() {
+            float[] wp = packed;
+            if (wp == null) {
+                synchronized (this) {
+                    wp = packed;
+                    if (wp == null) {
+                        packedBias = ConvKernel.packBias(bias, cout);
+                        packed = wp = ConvKernel.packWeights(weight);
+                    }
+                }
+            }
+            return wp;
+        }
+
+        float[] packedBias() { packedWeights(); return packedBias; }
     }
 
     /** Same-size padding (k/2 on every side), stride 1. */

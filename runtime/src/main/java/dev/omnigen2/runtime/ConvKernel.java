@@ -13,17 +13,11 @@ final class ConvKernel {
     private static final int STRIP_FLOATS = Integer.getInteger("omnigen2.conv.strip", 1 << 16);
     private static final ThreadLocal<float[][]> BAND = ThreadLocal.withInitial(() -> new float[1][0]);
 
-    static void forward(Tensor x, Tensor w, Tensor bias, int s, int padTop, int padLeft, Tensor out, VectorSpecies<Float> sp) {
-        int cin = x.size(0), h = x.size(1), wd = x.size(2);
-        int cout = w.size(0), kh = w.size(2), kw = w.size(3);
-        int ho = out.size(1), wo = out.size(2);
-        int taps = cin * kh * kw;
-        int vl = sp.length();
-        OpKernels kern = OpKernels.of(sp);
-
-        // Weights widened and packed per block of 6 output channels: wp[(cb·taps + k)·6 + r]; rows past Cout are 0.
+    /** [Cout, Cin, kh, kw] in any float dtype → F32 packed per block of MR output channels (see Conv2d.Packed). */
+    static float[] packWeights(Tensor w) {
+        int cout = w.size(0), taps = w.size(1) * w.size(2) * w.size(3);
         int blocks = (cout + MR - 1) / MR;
-        float[] wp = new float[blocks * taps * MR];
+        float[] wp = new float[Math.multiplyExact(blocks * MR, taps)];
         Parallel.forEach(blocks, cb -> {
             for (int r = 0; r < MR; r++) {
                 int co = cb * MR + r;
@@ -31,8 +25,26 @@ final class ConvKernel {
                 for (int k = 0; k < taps; k++) wp[(cb * taps + k) * MR + r] = w.getFloat((long) co * taps + k);
             }
         });
-        float[] bp = new float[blocks * MR];
+        return wp;
+    }
+
+    static float[] packBias(Tensor bias, int cout) {
+        float[] bp = new float[(cout + MR - 1) / MR * MR];
         if (bias != null) for (int co = 0; co < cout; co++) bp[co] = bias.getFloat(co);
+        return bp;
+    }
+
+    /** up2: x is read as its nearest-neighbour ×2 upsampling (never materialised). */
+    static void forward(Tensor x, boolean up2, Conv2d.Packed p, int s, int padTop, int padLeft, Tensor out, VectorSpecies<Float> sp) {
+        int f = up2 ? 2 : 1;
+        int cin = x.size(0), h = f * x.size(1), wd = f * x.size(2);
+        int cout = p.cout, kh = p.kh, kw = p.kw;
+        int ho = out.size(1), wo = out.size(2);
+        int taps = cin * kh * kw;
+        int vl = sp.length();
+        OpKernels kern = OpKernels.of(sp);
+        int blocks = (cout + MR - 1) / MR;
+        float[] wp = p.packedWeights(), bp = p.packedBias();
 
         // Band layout: for each (ci, ky) one padded input row split into s phases of phaseLen columns each;
         // padded column c·s + ph sits at phase ph, index c. Tap (ci, ky, kx) of output column ox is at
@@ -54,7 +66,8 @@ final class ConvKernel {
             int need = cin * kh * rowLen;
             if (holder[0].length < need) holder[0] = new float[need];
             float[] band = holder[0];
-            fillBand(xs, band, cin, h, wd, kh, s, oy, padTop, padLeft, phaseLen, rowLen);
+            if (up2) fillBandUpsampled(xs, band, cin, h, wd, kh, oy, padTop, padLeft, phaseLen, rowLen);
+            else fillBand(xs, band, cin, h, wd, kh, s, oy, padTop, padLeft, phaseLen, rowLen);
             // Groups of pixel panels whose band strip (Cin·kh rows × group width) fits in L2 next to the weights;
             // inside a group each 6-channel weight block (in L1) serves every panel before the next block.
             for (int g0 = 0; g0 < wo; g0 += group) {
@@ -67,6 +80,28 @@ final class ConvKernel {
                 }
             }
         });
+    }
+
+    /**
+     * Stride-1 band of the ×2 nearest upsampling of x (logical size h × wd, both even): logical row iy is source
+     * row iy/2, logical column ix source column ix/2.
+     */
+    private static void fillBandUpsampled(MemorySegment xs, float[] band, int cin, int h, int wd, int kh, int oy,
+                                          int padTop, int padLeft, int phaseLen, int rowLen) {
+        int sw = wd / 2, sh = h / 2;
+        float[] src = new float[sw];
+        for (int ci = 0; ci < cin; ci++) {
+            for (int ky = 0; ky < kh; ky++) {
+                int base = (ci * kh + ky) * rowLen;
+                int iy = oy + ky - padTop;
+                if (iy < 0 || iy >= h) { java.util.Arrays.fill(band, base, base + rowLen, 0f); continue; }
+                MemorySegment.copy(xs, Tensor.F32, ((long) ci * sh + iy / 2) * sw * 4, src, 0, sw);
+                int first = Math.min(padLeft, phaseLen), last = Math.min(phaseLen, padLeft + wd);
+                java.util.Arrays.fill(band, base, base + first, 0f);
+                for (int c = first; c < last; c++) band[base + c] = src[(c - padLeft) >> 1];
+                java.util.Arrays.fill(band, base + Math.max(first, last), base + phaseLen, 0f);
+            }
+        }
     }
 
     private static void fillBand(MemorySegment xs, float[] band, int cin, int h, int wd, int kh, int s, int oy,

@@ -188,34 +188,25 @@ final class VectorOpKernels implements OpKernels {
             b = FloatVector.broadcast(F, wp[wi + 5]);
             a50 = b.fma(x0, a50); a51 = b.fma(x1, a51);
         }
+        // Stores written out here rather than in a helper: convTile alone reaches C2's inlining node cutoff, and a
+        // helper left out-of-line forced the accumulators into heap-allocated vector boxes on every call.
+        long l2 = 4L * VL;
         if (pixels == 2 * VL) {
-            storeRow(a00, a01, out, outOff, rows > 0);
-            storeRow(a10, a11, out, outOff + ldo, rows > 1);
-            storeRow(a20, a21, out, outOff + 2 * ldo, rows > 2);
-            storeRow(a30, a31, out, outOff + 3 * ldo, rows > 3);
-            storeRow(a40, a41, out, outOff + 4 * ldo, rows > 4);
-            storeRow(a50, a51, out, outOff + 5 * ldo, rows > 5);
+            a00.intoMemorySegment(out, outOff, LE); a01.intoMemorySegment(out, outOff + l2, LE);
+            if (rows > 1) { a10.intoMemorySegment(out, outOff + ldo, LE); a11.intoMemorySegment(out, outOff + ldo + l2, LE); }
+            if (rows > 2) { a20.intoMemorySegment(out, outOff + 2 * ldo, LE); a21.intoMemorySegment(out, outOff + 2 * ldo + l2, LE); }
+            if (rows > 3) { a30.intoMemorySegment(out, outOff + 3 * ldo, LE); a31.intoMemorySegment(out, outOff + 3 * ldo + l2, LE); }
+            if (rows > 4) { a40.intoMemorySegment(out, outOff + 4 * ldo, LE); a41.intoMemorySegment(out, outOff + 4 * ldo + l2, LE); }
+            if (rows > 5) { a50.intoMemorySegment(out, outOff + 5 * ldo, LE); a51.intoMemorySegment(out, outOff + 5 * ldo + l2, LE); }
         } else {
             VectorMask<Float> m0 = F.indexInRange(0, pixels), m1 = F.indexInRange(VL, pixels);
-            if (rows > 0) storeRow(a00, a01, out, outOff, m0, m1);
-            if (rows > 1) storeRow(a10, a11, out, outOff + ldo, m0, m1);
-            if (rows > 2) storeRow(a20, a21, out, outOff + 2 * ldo, m0, m1);
-            if (rows > 3) storeRow(a30, a31, out, outOff + 3 * ldo, m0, m1);
-            if (rows > 4) storeRow(a40, a41, out, outOff + 4 * ldo, m0, m1);
-            if (rows > 5) storeRow(a50, a51, out, outOff + 5 * ldo, m0, m1);
+            a00.intoMemorySegment(out, outOff, LE, m0); a01.intoMemorySegment(out, outOff + l2, LE, m1);
+            if (rows > 1) { a10.intoMemorySegment(out, outOff + ldo, LE, m0); a11.intoMemorySegment(out, outOff + ldo + l2, LE, m1); }
+            if (rows > 2) { a20.intoMemorySegment(out, outOff + 2 * ldo, LE, m0); a21.intoMemorySegment(out, outOff + 2 * ldo + l2, LE, m1); }
+            if (rows > 3) { a30.intoMemorySegment(out, outOff + 3 * ldo, LE, m0); a31.intoMemorySegment(out, outOff + 3 * ldo + l2, LE, m1); }
+            if (rows > 4) { a40.intoMemorySegment(out, outOff + 4 * ldo, LE, m0); a41.intoMemorySegment(out, outOff + 4 * ldo + l2, LE, m1); }
+            if (rows > 5) { a50.intoMemorySegment(out, outOff + 5 * ldo, LE, m0); a51.intoMemorySegment(out, outOff + 5 * ldo + l2, LE, m1); }
         }
-    }
-
-    private static void storeRow(FloatVector lo, FloatVector hi, MemorySegment out, long at, boolean keep) {
-        if (!keep) return;
-        lo.intoMemorySegment(out, at, LE);
-        hi.intoMemorySegment(out, at + 4L * VL, LE);
-    }
-
-    private static void storeRow(FloatVector lo, FloatVector hi, MemorySegment out, long at, VectorMask<Float> m0,
-                                 VectorMask<Float> m1) {
-        lo.intoMemorySegment(out, at, LE, m0);
-        hi.intoMemorySegment(out, at + 4L * VL, LE, m1);
     }
 
     // ---- pointwise and row kernels ----

@@ -2,7 +2,9 @@ package dev.omnigen2.models.vae;
 
 import dev.omnigen2.models.Weights;
 import dev.omnigen2.runtime.Conv2d;
+import dev.omnigen2.runtime.Norms;
 import dev.omnigen2.runtime.Tensor;
+
 
 /**
  * Latent [latent_channels, h, w] → image [out_channels, h·f, w·f], unclamped: conv_in, mid block, one up block
@@ -11,15 +13,15 @@ import dev.omnigen2.runtime.Tensor;
  */
 final class Decoder {
     private final FluxVaeConfig config;
-    private final Tensor convInWeight, convInBias, normOutWeight, normOutBias, convOutWeight, convOutBias;
+    private final Tensor normOutWeight, normOutBias;
+    private final Conv2d.Packed convIn, convOut;
     private final MidBlock midBlock;
     private final UpBlock[] upBlocks;
 
     Decoder(Weights w, FluxVaeConfig config) {
         this.config = config;
         int groups = config.normNumGroups(), levels = config.levels(), deepest = config.deepestChannels();
-        convInWeight = w.get("conv_in.weight", deepest, config.latentChannels(), 3, 3);
-        convInBias = w.get("conv_in.bias", deepest);
+        convIn = Conv2d.prepare(w.get("conv_in.weight", deepest, config.latentChannels(), 3, 3), w.get("conv_in.bias", deepest));
         midBlock = new MidBlock(w.prefix("mid_block"), deepest, groups, config.midBlockAddAttention());
         upBlocks = new UpBlock[levels];
         int in = deepest;
@@ -31,26 +33,31 @@ final class Decoder {
         }
         normOutWeight = w.get("conv_norm_out.weight", config.channels(0));
         normOutBias = w.get("conv_norm_out.bias", config.channels(0));
-        convOutWeight = w.get("conv_out.weight", config.outChannels(), config.channels(0), 3, 3);
-        convOutBias = w.get("conv_out.bias", config.outChannels());
+        convOut = Conv2d.prepare(w.get("conv_out.weight", config.outChannels(), config.channels(0), 3, 3), w.get("conv_out.bias", config.outChannels()));
     }
 
     Tensor forward(Tensor latent, Trace trace) {
         if (latent.rank() != 3 || latent.size(0) != config.latentChannels())
             throw new IllegalArgumentException("VAE decoder: expected a latent [" + config.latentChannels() + ", h, w], got " + latent);
-        Tensor h = Conv2d.same(latent, convInWeight, convInBias);
-        trace.record("conv_in", h);
-        h = midBlock.forward(h, trace.under("mid_block"));
-        trace.record("mid_block", h);
-        for (int i = 0; i < upBlocks.length; i++) {
-            h = upBlocks[i].forward(h, trace.under("up_blocks." + i));
-            trace.record("up_blocks." + i, h);
+        // Every intermediate is freed once consumed (see Scratch); only the result is left to the collector.
+        try (Scratch scratch = Scratch.forPass(trace)) {
+            Tensor h = scratch.allocate(convIn.weight().size(0), latent.size(1), latent.size(2));
+            Conv2d.forward(latent, convIn, 1, 1, 1, 1, 1, h);
+            trace.record("conv_in", h);
+            h = midBlock.forward(h, trace.under("mid_block"), scratch);
+            trace.record("mid_block", h);
+            for (int i = 0; i < upBlocks.length; i++) {
+                h = upBlocks[i].forward(h, trace.under("up_blocks." + i), scratch);
+                trace.record("up_blocks." + i, h);
+            }
+            if (trace.active()) trace.record("conv_norm_out", VaeOps.groupNorm(h, config.normNumGroups(), normOutWeight, normOutBias, false));
+            Tensor act = scratch.allocate(h.shape());
+            Norms.groupNorm(h, config.normNumGroups(), normOutWeight, normOutBias, FluxVaeConfig.NORM_EPS, true, act);
+            trace.record("conv_act", act);
+            scratch.release(h);
+            Tensor out = Conv2d.forward(act, convOut, 1, 1, 1, 1, 1);
+            trace.record("conv_out", out);
+            return out;
         }
-        if (trace.active()) trace.record("conv_norm_out", VaeOps.groupNorm(h, config.normNumGroups(), normOutWeight, normOutBias, false));
-        h = VaeOps.groupNorm(h, config.normNumGroups(), normOutWeight, normOutBias, true);
-        trace.record("conv_act", h);
-        h = Conv2d.same(h, convOutWeight, convOutBias);
-        trace.record("conv_out", h);
-        return h;
     }
 }

@@ -15,14 +15,19 @@ final class DownBlock {
         downsample = withDownsample ? new Downsample(w.prefix("downsamplers").prefix(0), outChannels) : null;
     }
 
-    Tensor forward(Tensor x, Trace trace) {
+    /** Frees each intermediate (and x, if the pass owns it) once the next stage has read it. */
+    Tensor forward(Tensor x, Trace trace, Scratch scratch) {
         Tensor h = x;
         for (int j = 0; j < resnets.length; j++) {
-            h = resnets[j].forward(h);
+            Tensor next = resnets[j].forward(h, scratch);
+            scratch.release(h);
+            h = next;
             trace.record("resnets." + j, h);
         }
         if (downsample != null) {
-            h = downsample.forward(h);
+            Tensor next = downsample.forward(h, scratch);
+            scratch.release(h);
+            h = next;
             trace.record("downsamplers.0", h);
         }
         return h;

@@ -10,16 +10,17 @@ import dev.omnigen2.runtime.Tensor;
  * would shift every window by one pixel. Each side n becomes floor(n / 2).
  */
 final class Downsample {
-    private final Tensor weight, bias;
+    private final Conv2d.Packed conv;
 
     Downsample(Weights w, int channels) {
-        weight = w.get("conv.weight", channels, channels, 3, 3);
-        bias = w.get("conv.bias", channels);
+        conv = Conv2d.prepare(w.get("conv.weight", channels, channels, 3, 3), w.get("conv.bias", channels));
     }
 
-    Tensor forward(Tensor x) {
+    Tensor forward(Tensor x, Scratch scratch) {
         if (x.size(1) < 2 || x.size(2) < 2)
             throw new IllegalArgumentException("downsample: input " + x + " is smaller than 2x2");
-        return Conv2d.forward(x, weight, bias, 2, 0, 0, 1, 1);
+        Tensor out = scratch.allocate(conv.weight().size(0), x.size(1) / 2, x.size(2) / 2);
+        Conv2d.forward(x, conv, 2, 0, 0, 1, 1, out);
+        return out;
     }
 }

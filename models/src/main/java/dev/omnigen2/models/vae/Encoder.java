@@ -2,7 +2,9 @@ package dev.omnigen2.models.vae;
 
 import dev.omnigen2.models.Weights;
 import dev.omnigen2.runtime.Conv2d;
+import dev.omnigen2.runtime.Norms;
 import dev.omnigen2.runtime.Tensor;
+
 
 /**
  * Image [in_channels, H, W] in [-1, 1] → posterior moments [2·latent_channels, H/f, W/f] (mean, then raw
@@ -10,15 +12,15 @@ import dev.omnigen2.runtime.Tensor;
  */
 final class Encoder {
     private final FluxVaeConfig config;
-    private final Tensor convInWeight, convInBias, normOutWeight, normOutBias, convOutWeight, convOutBias;
+    private final Tensor normOutWeight, normOutBias;
+    private final Conv2d.Packed convIn, convOut;
     private final DownBlock[] downBlocks;
     private final MidBlock midBlock;
 
     Encoder(Weights w, FluxVaeConfig config) {
         this.config = config;
         int groups = config.normNumGroups(), levels = config.levels(), deepest = config.deepestChannels();
-        convInWeight = w.get("conv_in.weight", config.channels(0), config.inChannels(), 3, 3);
-        convInBias = w.get("conv_in.bias", config.channels(0));
+        convIn = Conv2d.prepare(w.get("conv_in.weight", config.channels(0), config.inChannels(), 3, 3), w.get("conv_in.bias", config.channels(0)));
         downBlocks = new DownBlock[levels];
         for (int i = 0; i < levels; i++) {
             int in = config.channels(Math.max(0, i - 1)), out = config.channels(i);
@@ -28,26 +30,31 @@ final class Encoder {
         midBlock = new MidBlock(w.prefix("mid_block"), deepest, groups, config.midBlockAddAttention());
         normOutWeight = w.get("conv_norm_out.weight", deepest);
         normOutBias = w.get("conv_norm_out.bias", deepest);
-        convOutWeight = w.get("conv_out.weight", 2 * config.latentChannels(), deepest, 3, 3);
-        convOutBias = w.get("conv_out.bias", 2 * config.latentChannels());
+        convOut = Conv2d.prepare(w.get("conv_out.weight", 2 * config.latentChannels(), deepest, 3, 3), w.get("conv_out.bias", 2 * config.latentChannels()));
     }
 
     Tensor forward(Tensor image, Trace trace) {
         if (image.rank() != 3 || image.size(0) != config.inChannels())
             throw new IllegalArgumentException("VAE encoder: expected an image [" + config.inChannels() + ", H, W], got " + image);
-        Tensor h = Conv2d.same(image, convInWeight, convInBias);
-        trace.record("conv_in", h);
-        for (int i = 0; i < downBlocks.length; i++) {
-            h = downBlocks[i].forward(h, trace.under("down_blocks." + i));
-            trace.record("down_blocks." + i, h);
+        // Every intermediate is freed once consumed (see Scratch); only the result is left to the collector.
+        try (Scratch scratch = Scratch.forPass(trace)) {
+            Tensor h = scratch.allocate(convIn.weight().size(0), image.size(1), image.size(2));
+            Conv2d.forward(image, convIn, 1, 1, 1, 1, 1, h);
+            trace.record("conv_in", h);
+            for (int i = 0; i < downBlocks.length; i++) {
+                h = downBlocks[i].forward(h, trace.under("down_blocks." + i), scratch);
+                trace.record("down_blocks." + i, h);
+            }
+            h = midBlock.forward(h, trace.under("mid_block"), scratch);
+            trace.record("mid_block", h);
+            if (trace.active()) trace.record("conv_norm_out", VaeOps.groupNorm(h, config.normNumGroups(), normOutWeight, normOutBias, false));
+            Tensor act = scratch.allocate(h.shape());
+            Norms.groupNorm(h, config.normNumGroups(), normOutWeight, normOutBias, FluxVaeConfig.NORM_EPS, true, act);
+            trace.record("conv_act", act);
+            scratch.release(h);
+            Tensor out = Conv2d.forward(act, convOut, 1, 1, 1, 1, 1);
+            trace.record("conv_out", out);
+            return out;
         }
-        h = midBlock.forward(h, trace.under("mid_block"));
-        trace.record("mid_block", h);
-        if (trace.active()) trace.record("conv_norm_out", VaeOps.groupNorm(h, config.normNumGroups(), normOutWeight, normOutBias, false));
-        h = VaeOps.groupNorm(h, config.normNumGroups(), normOutWeight, normOutBias, true);
-        trace.record("conv_act", h);
-        h = Conv2d.same(h, convOutWeight, convOutBias);
-        trace.record("conv_out", h);
-        return h;
     }
 }

@@ -27,7 +27,7 @@ public final class FluxVae implements AutoCloseable {
     private final TensorStore store;
     private final Encoder encoder;
     private final Decoder decoder;
-    private final Tensor quantWeight, quantBias, postQuantWeight, postQuantBias;
+    private final Conv2d.Packed quantConv, postQuantConv;
 
     private FluxVae(FluxVaeConfig config, TensorStore store) {
         this.config = config;
@@ -36,10 +36,10 @@ public final class FluxVae implements AutoCloseable {
         encoder = new Encoder(w.prefix("encoder"), config);
         decoder = new Decoder(w.prefix("decoder"), config);
         int moments = 2 * config.latentChannels(), latent = config.latentChannels();
-        quantWeight = config.useQuantConv() ? w.get("quant_conv.weight", moments, moments, 1, 1) : null;
-        quantBias = config.useQuantConv() ? w.get("quant_conv.bias", moments) : null;
-        postQuantWeight = config.usePostQuantConv() ? w.get("post_quant_conv.weight", latent, latent, 1, 1) : null;
-        postQuantBias = config.usePostQuantConv() ? w.get("post_quant_conv.bias", latent) : null;
+        quantConv = config.useQuantConv()
+                ? Conv2d.prepare(w.get("quant_conv.weight", moments, moments, 1, 1), w.get("quant_conv.bias", moments)) : null;
+        postQuantConv = config.usePostQuantConv()
+                ? Conv2d.prepare(w.get("post_quant_conv.weight", latent, latent, 1, 1), w.get("post_quant_conv.bias", latent)) : null;
         w.checkAllUsed();
     }
 
@@ -112,11 +112,11 @@ public final class FluxVae implements AutoCloseable {
     }
 
     private Tensor quantize(Tensor moments) {
-        return quantWeight == null ? moments : Conv2d.forward(moments, quantWeight, quantBias, 1, 0, 0, 0, 0);
+        return quantConv == null ? moments : Conv2d.forward(moments, quantConv, 1, 0, 0, 0, 0);
     }
 
     private Tensor postQuantize(Tensor latent) {
-        return postQuantWeight == null ? latent : Conv2d.forward(latent, postQuantWeight, postQuantBias, 1, 0, 0, 0, 0);
+        return postQuantConv == null ? latent : Conv2d.forward(latent, postQuantConv, 1, 0, 0, 0, 0);
     }
 
     /** The pipeline's latent after encoding: {@code (z − shift_factor) · scaling_factor}, two float32 steps. */

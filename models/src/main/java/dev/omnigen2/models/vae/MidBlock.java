@@ -14,14 +14,20 @@ final class MidBlock {
         second = new ResnetBlock(w.prefix("resnets").prefix(1), channels, channels, groups);
     }
 
-    Tensor forward(Tensor x, Trace trace) {
-        Tensor h = first.forward(x);
+    /** Frees each intermediate (and x, if the pass owns it) once the next stage has read it. */
+    Tensor forward(Tensor x, Trace trace, Scratch scratch) {
+        Tensor h = first.forward(x, scratch);
+        scratch.release(x);
         trace.record("resnets.0", h);
         if (attention != null) {
-            h = attention.forward(h);
+            Tensor next = attention.forward(h);
+            scratch.release(h);
+            h = next;
             trace.record("attentions.0", h);
         }
-        h = second.forward(h);
+        Tensor next = second.forward(h, scratch);
+        scratch.release(h);
+        h = next;
         trace.record("resnets.1", h);
         return h;
     }

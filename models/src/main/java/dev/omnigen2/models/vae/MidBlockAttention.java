@@ -3,6 +3,7 @@ package dev.omnigen2.models.vae;
 import dev.omnigen2.models.Weights;
 import dev.omnigen2.runtime.Attention;
 import dev.omnigen2.runtime.Device;
+import dev.omnigen2.runtime.Elementwise;
 import dev.omnigen2.runtime.Tensor;
 
 /**
@@ -43,7 +44,7 @@ final class MidBlockAttention {
         Tensor attended = Attention.forward(q, k, v, 1, 1, channels, scale, Attention.Mask.NONE);
         Tensor projected = Device.linear(attended, outWeight, outBias);
         Tensor out = VaeOps.transpose(projected).reshape(channels, h, w);
-        VaeOps.addInPlace(out, x);
+        Elementwise.add(out, x, out);
         return out;
     }
 }

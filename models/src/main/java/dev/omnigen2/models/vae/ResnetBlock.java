@@ -2,7 +2,10 @@ package dev.omnigen2.models.vae;
 
 import dev.omnigen2.models.Weights;
 import dev.omnigen2.runtime.Conv2d;
+import dev.omnigen2.runtime.Elementwise;
+import dev.omnigen2.runtime.Norms;
 import dev.omnigen2.runtime.Tensor;
+
 
 /**
  * diffusers' ResnetBlock2D without time embedding:
@@ -11,37 +14,57 @@ import dev.omnigen2.runtime.Tensor;
  */
 final class ResnetBlock {
     private final int groups;
-    private final Tensor norm1Weight, norm1Bias, conv1Weight, conv1Bias;
-    private final Tensor norm2Weight, norm2Bias, conv2Weight, conv2Bias;
-    private final Tensor shortcutWeight, shortcutBias;
+    private final int outChannels;
+    private final Tensor norm1Weight, norm1Bias, norm2Weight, norm2Bias;
+    private final Conv2d.Packed conv1, conv2, shortcut;
 
     ResnetBlock(Weights w, int inChannels, int outChannels, int groups) {
         this.groups = groups;
+        this.outChannels = outChannels;
         norm1Weight = w.get("norm1.weight", inChannels);
         norm1Bias = w.get("norm1.bias", inChannels);
-        conv1Weight = w.get("conv1.weight", outChannels, inChannels, 3, 3);
-        conv1Bias = w.get("conv1.bias", outChannels);
+        conv1 = Conv2d.prepare(w.get("conv1.weight", outChannels, inChannels, 3, 3), w.get("conv1.bias", outChannels));
         norm2Weight = w.get("norm2.weight", outChannels);
         norm2Bias = w.get("norm2.bias", outChannels);
-        conv2Weight = w.get("conv2.weight", outChannels, outChannels, 3, 3);
-        conv2Bias = w.get("conv2.bias", outChannels);
-        if (inChannels != outChannels) {
-            shortcutWeight = w.get("conv_shortcut.weight", outChannels, inChannels, 1, 1);
-            shortcutBias = w.get("conv_shortcut.bias", outChannels);
-        } else {
-            shortcutWeight = null;
-            shortcutBias = null;
-        }
+        conv2 = Conv2d.prepare(w.get("conv2.weight", outChannels, outChannels, 3, 3), w.get("conv2.bias", outChannels));
+        shortcut = inChannels == outChannels ? null
+                : Conv2d.prepare(w.get("conv_shortcut.weight", outChannels, inChannels, 1, 1), w.get("conv_shortcut.bias", outChannels));
     }
 
-    /** x [Cin, H, W] → [Cout, H, W]. */
-    Tensor forward(Tensor x) {
-        Tensor h = VaeOps.groupNorm(x, groups, norm1Weight, norm1Bias, true);
-        h = Conv2d.same(h, conv1Weight, conv1Bias);
-        h = VaeOps.groupNorm(h, groups, norm2Weight, norm2Bias, true);
-        h = Conv2d.same(h, conv2Weight, conv2Bias);
-        Tensor residual = shortcutWeight == null ? x : Conv2d.forward(x, shortcutWeight, shortcutBias, 1, 0, 0, 0, 0);
-        VaeOps.addInPlace(h, residual);
-        return h;
+    /**
+     * x [Cin, H, W] → [Cout, H, W], every buffer from {@code scratch}. When the pass owns x (the caller frees it
+     * right after), the block consumes it: the shortcut is taken first and the first norm runs in place, so at most
+     * three activations of this resolution are alive at once (x, the shortcut's output, the hidden one) instead of
+     * four. Without a shortcut the second convolution writes over the dead first-norm buffer, which becomes the output.
+     */
+    Tensor forward(Tensor x, Scratch scratch) {
+        int h = x.size(1), w = x.size(2);
+        if (shortcut == null) {
+            Tensor normed = scratch.allocate(x.shape());
+            Norms.groupNorm(x, groups, norm1Weight, norm1Bias, FluxVaeConfig.NORM_EPS, true, normed);
+            Tensor hidden = scratch.allocate(outChannels, h, w);
+            Conv2d.forward(normed, conv1, 1, 1, 1, 1, 1, hidden);
+            Norms.groupNorm(hidden, groups, norm2Weight, norm2Bias, FluxVaeConfig.NORM_EPS, true, hidden);
+            Tensor out = normed;
+            Conv2d.forward(hidden, conv2, 1, 1, 1, 1, 1, out);
+            scratch.release(hidden);
+            Elementwise.add(out, x, out);
+            return out;
+        }
+        Tensor out = scratch.allocate(outChannels, h, w);
+        Conv2d.forward(x, shortcut, 1, 0, 0, 0, 0, out);
+        boolean consume = scratch.owns(x);
+        Tensor normed = consume ? x : scratch.allocate(x.shape());
+        Norms.groupNorm(x, groups, norm1Weight, norm1Bias, FluxVaeConfig.NORM_EPS, true, normed);
+        Tensor hidden = scratch.allocate(outChannels, h, w);
+        Conv2d.forward(normed, conv1, 1, 1, 1, 1, 1, hidden);
+        scratch.release(normed);
+        Norms.groupNorm(hidden, groups, norm2Weight, norm2Bias, FluxVaeConfig.NORM_EPS, true, hidden);
+        Tensor branch = scratch.allocate(outChannels, h, w);
+        Conv2d.forward(hidden, conv2, 1, 1, 1, 1, 1, branch);
+        scratch.release(hidden);
+        Elementwise.add(out, branch, out);
+        scratch.release(branch);
+        return out;
     }
 }

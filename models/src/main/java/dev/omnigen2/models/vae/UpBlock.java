@@ -18,14 +18,19 @@ final class UpBlock {
         upsample = withUpsample ? new Upsample(w.prefix("upsamplers").prefix(0), outChannels) : null;
     }
 
-    Tensor forward(Tensor x, Trace trace) {
+    /** Frees each intermediate (and x, if the pass owns it) once the next stage has read it. */
+    Tensor forward(Tensor x, Trace trace, Scratch scratch) {
         Tensor h = x;
         for (int j = 0; j < resnets.length; j++) {
-            h = resnets[j].forward(h);
+            Tensor next = resnets[j].forward(h, scratch);
+            scratch.release(h);
+            h = next;
             trace.record("resnets." + j, h);
         }
         if (upsample != null) {
-            h = upsample.forward(h);
+            Tensor next = upsample.forward(h, scratch);
+            scratch.release(h);
+            h = next;
             trace.record("upsamplers.0", h);
         }
         return h;

@@ -9,8 +9,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The few element-wise and layout ops the VAE needs beyond the runtime kernels, on F32 activations of one
- * image laid out [C, H, W]. Scalar but multi-threaded over channels; the runtime may later offer vectorised
- * versions.
+ * image laid out [C, H, W]: layout copies bound by memory bandwidth (the arithmetic ones use the runtime's
+ * vectorised Elementwise / Conv2d.upsample2xSame).
  */
 final class VaeOps {
     private VaeOps() {}
@@ -20,19 +20,6 @@ final class VaeOps {
         Tensor out = Tensor.zeros(x.shape());
         Norms.groupNorm(x, groups, weight, bias, FluxVaeConfig.NORM_EPS, silu, out);
         return out;
-    }
-
-    /** {@code acc += x}, element-wise, same shape. */
-    static void addInPlace(Tensor acc, Tensor x) {
-        checkSameShape(acc, x, "add");
-        MemorySegment a = acc.data(), b = x.data();
-        long n = acc.numel();
-        int chunks = chunks(n);
-        Parallel.forEach(chunks, c -> {
-            long lo = n * c / chunks, hi = n * (c + 1) / chunks;
-            for (long i = lo; i < hi; i++)
-                a.setAtIndex(Tensor.F32, i, a.getAtIndex(Tensor.F32, i) + b.getAtIndex(Tensor.F32, i));
-        });
     }
 
     /** [R, C] → [C, R] (a contiguous copy), blocked so both sides are walked in cache-sized tiles. */
@@ -50,28 +37,6 @@ final class VaeOps {
                 for (int r = r0; r < r1; r++)
                     for (int c = c0; c < c1; c++)
                         dst.setAtIndex(Tensor.F32, (long) c * rows + r, src.getAtIndex(Tensor.F32, (long) r * cols + c));
-            }
-        });
-        return out;
-    }
-
-    /** Nearest-neighbour ×2 upsampling of [C, H, W]: out[c, y, x] = in[c, y/2, x/2]. */
-    static Tensor upsampleNearest2x(Tensor x) {
-        requireF32(x, "upsample");
-        int c = x.size(0), h = x.size(1), w = x.size(2);
-        Tensor out = Tensor.zeros(c, 2 * h, 2 * w);
-        MemorySegment src = x.data(), dst = out.data();
-        Parallel.forEach(c, ch -> {
-            long in = (long) ch * h * w, o = (long) ch * 4 * h * w;
-            for (int y = 0; y < h; y++) {
-                long rowIn = in + (long) y * w;
-                long rowOut = o + (long) (2 * y) * (2 * w);
-                for (int xx = 0; xx < w; xx++) {
-                    float v = src.getAtIndex(Tensor.F32, rowIn + xx);
-                    dst.setAtIndex(Tensor.F32, rowOut + 2 * xx, v);
-                    dst.setAtIndex(Tensor.F32, rowOut + 2 * xx + 1, v);
-                }
-                MemorySegment.copy(dst, rowOut * 4, dst, (rowOut + 2L * w) * 4, 2L * w * 4);
             }
         });
         return out;
@@ -103,14 +68,5 @@ final class VaeOps {
 
     static void requireF32(Tensor x, String op) {
         if (x.dtype() != DType.F32) throw new IllegalArgumentException(op + ": expected an F32 activation, got " + x);
-    }
-
-    private static void checkSameShape(Tensor a, Tensor b, String op) {
-        if (!java.util.Arrays.equals(a.shape(), b.shape()) || a.dtype() != DType.F32 || b.dtype() != DType.F32)
-            throw new IllegalArgumentException(op + ": " + a + " and " + b + " must be F32 of one shape");
-    }
-
-    private static int chunks(long n) {
-        return (int) Math.max(1, Math.min(64, n / 16384));
     }
 }

@@ -1,0 +1,71 @@
+package dev.omnigen2.runtime;
+
+import java.util.Random;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Conv2d with prepared weights: reused across calls and written into a caller's buffer it gives exactly the
+ * per-call result; the fused nearest-×2 upsampling + same convolution equals upsample-then-convolve bit for bit
+ * (same taps in the same order) at every vector width and in the scalar twin.
+ */
+class ConvPreparedTest {
+    @AfterEach
+    void restore() {
+        Vectors.force("preferred");
+        Parallel.setThreads(Runtime.getRuntime().availableProcessors());
+    }
+
+    @Test
+    void preparedIntoBufferEqualsPerCallForward() {
+        Random r = new Random(7);
+        Tensor x = ConvSweepTest.random(r, DType.F32, 9, 6, 21), w = ConvSweepTest.random(r, DType.BF16, 13, 9, 3, 3);
+        Tensor b = ConvSweepTest.random(r, DType.F32, 13);
+        Conv2d.Packed p = Conv2d.prepare(w, b);
+        for (String width : Widths.supported()) {
+            Vectors.force(width);
+            float[] expected = Conv2d.forward(x, w, b, 2, 0, 0, 1, 1).toFloatArray();
+            Tensor out = Tensor.zeros(13, 3, 10);
+            out.setFloat(5, Float.NaN); // every element must be overwritten
+            for (int call = 0; call < 2; call++) {
+                Conv2d.forward(x, p, 2, 0, 0, 1, 1, out);
+                assertThat(out.toFloatArray()).as(width + " call " + call).isEqualTo(expected);
+            }
+            assertThat(Conv2d.forward(x, p, 2, 0, 0, 1, 1).toFloatArray()).as(width + " new output").isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void fusedUpsampleEqualsUpsampleThenConvolve() {
+        Random r = new Random(11);
+        for (int[] dims : new int[][] {{5, 7, 3, 17}, {3, 4, 1, 1}, {16, 6, 5, 40}}) {
+            int cin = dims[0], cout = dims[1], h = dims[2], wd = dims[3];
+            Tensor x = ConvSweepTest.random(r, DType.F32, cin, h, wd), w = ConvSweepTest.random(r, DType.F16, cout, cin, 3, 3);
+            Tensor b = ConvSweepTest.random(r, DType.F32, cout);
+            Conv2d.Packed p = Conv2d.prepare(w, b);
+            Vectors.force("scalar");
+            Tensor upsampled = Upsample.nearest2x(x);
+            for (String width : new String[] {"scalar", "128", "256", "512"}) {
+                if (!width.equals("scalar") && !Widths.supported().contains(width)) continue;
+                Vectors.force(width);
+                float[] expected = Conv2d.same(upsampled, w, b).toFloatArray();
+                Tensor out = Tensor.zeros(cout, 2 * h, 2 * wd);
+                Conv2d.upsample2xSame(x, p, out);
+                assertThat(out.toFloatArray()).as(width + " " + java.util.Arrays.toString(dims)).isEqualTo(expected);
+            }
+        }
+    }
+
+    @Test
+    void rejectsAWronglyShapedOutput() {
+        Conv2d.Packed p = Conv2d.prepare(Tensor.zeros(2, 3, 3, 3), null);
+        assertThatThrownBy(() -> Conv2d.forward(Tensor.zeros(3, 4, 4), p, 1, 1, 1, 1, 1, Tensor.zeros(2, 4, 5)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("out");
+        assertThatThrownBy(() -> Conv2d.upsample2xSame(Tensor.zeros(4, 2, 2), p, Tensor.zeros(2, 4, 4)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("conv2d");
+    }
+}
