@@ -14,6 +14,9 @@ import java.lang.foreign.MemorySegment;
 final class StreamedLinear {
     private StreamedLinear() {}
 
+    /** Weight rows per task when decoding (M ≤ 4): 4 streams of 64 rows; 43 tasks at N=11008 for balance. */
+    static final int DECODE_GROUP = Integer.getInteger("omnigen2.linear.decodeGroup", 256);
+
     /** Converted F16 weight rows, one buffer per worker thread. */
     private static final ThreadLocal<MemorySegment[]> F16_ROWS = ThreadLocal.withInitial(() -> new MemorySegment[1]);
 
@@ -26,9 +29,10 @@ final class StreamedLinear {
             if (bf16) LinearKernels.packBF16Row(lanes, x, 4L * i * k, k, xp, i * k);
             else MemorySegment.copy(x, Tensor.F32, 4L * i * k, xp, i * k, k);
         }
-        // Weight rows per task: small enough to balance threads, large enough that the X rows re-read per group
-        // (from L2) cost little next to the weights; the group stays in L2 while every X row passes over it.
-        int group = m <= 4 ? 16 : 64;
+        // Weight rows per task: for one to four X rows (decoding) large, so that each task's four streams (below)
+        // are long sequential reads the hardware prefetchers follow; for more X rows small enough that the group
+        // stays in L2 while every X row passes over it.
+        int group = m <= 4 ? DECODE_GROUP : 64;
         int tasks = (n + group - 1) / group;
         MemorySegment w = wt.data();
         Parallel.forEach(tasks, task -> {
@@ -43,18 +47,26 @@ final class StreamedLinear {
             float[] out = new float[16];
             for (int i = 0; i < m; ) {
                 int r = m - i >= 4 ? 4 : 1;
-                for (int j = j0; j < j1; j += 4) {
+                // The four weight rows dotted together come from four quarters of the group, each quarter read
+                // front to back: four long sequential streams in flight instead of four adjacent 4 KB rows that
+                // restart the prefetchers every step (decode 22 -> 33 GB/s on one core). Each row's dot product
+                // is computed alone in a fixed order, so which rows share a step does not change any bit.
+                int q = (j1 - j0 + 3) / 4;
+                for (int s = 0; s < q; s++) {
+                    int j = j0 + s;
                     long o0 = base + (j - j0) * rowBytes;
-                    long o1 = base + (Math.min(j + 1, j1 - 1) - j0) * rowBytes;
-                    long o2 = base + (Math.min(j + 2, j1 - 1) - j0) * rowBytes;
-                    long o3 = base + (Math.min(j + 3, j1 - 1) - j0) * rowBytes;
+                    long o1 = base + (Math.min(j + q, j1 - 1) - j0) * rowBytes;
+                    long o2 = base + (Math.min(j + 2 * q, j1 - 1) - j0) * rowBytes;
+                    long o3 = base + (Math.min(j + 3 * q, j1 - 1) - j0) * rowBytes;
                     if (bf16) kern.dotBF16(r, xp, i * k, k, rows, o0, o1, o2, o3, k, out);
                     else kern.dotF32(r, xp, i * k, k, rows, o0, o1, o2, o3, k, out);
-                    int cols = Math.min(4, j1 - j);
                     for (int a = 0; a < r; a++)
-                        for (int c = 0; c < cols; c++)
-                            y.setAtIndex(Tensor.F32, (long) (i + a) * n + j + c,
-                                    bias == null ? out[a * 4 + c] : out[a * 4 + c] + bias[j + c]);
+                        for (int c = 0; c < 4; c++) {
+                            int jc = j + c * q;
+                            if (jc >= j1) break;
+                            y.setAtIndex(Tensor.F32, (long) (i + a) * n + jc,
+                                    bias == null ? out[a * 4 + c] : out[a * 4 + c] + bias[jc]);
+                        }
                 }
                 i += r;
             }

@@ -17,6 +17,7 @@ class LinearKernelTest {
             {4, 31, 4}, {5, 129, 7}, {9, 300, 21}, {64, 65, 66},
             {65, 1, 3}, {65, 17, 31}, {70, 257, 33}, {100, 33, 65}, {200, 520, 47}, {197, 40, 100},
             {70, 3, 4100}, {300, 1030, 40},
+            {1, 40, 600}, {3, 33, 530}, {4, 19, 263},  // decode: several groups of weight rows, ragged last group
     };
 
     private static Tensor run(Tensor x, Tensor w, Tensor b, Linear.Path path) {
@@ -49,7 +50,7 @@ class LinearKernelTest {
 
     @Test
     void threadCountDoesNotChangeABit() {
-        int[][] shapes = {{1, 300, 77}, {13, 97, 50}, {203, 270, 70}};
+        int[][] shapes = {{1, 300, 77}, {2, 70, 700}, {13, 97, 50}, {203, 270, 70}};
         for (DType dt : WEIGHT_TYPES)
             for (int[] s : shapes) {
                 Tensor x = KernelCheck.random(DType.F32, 1, s[0], s[1]);
