@@ -76,12 +76,35 @@ interface LinearKernels {
                 byte[] bytes = in.readAllBytes();
                 MethodHandles.Lookup hidden = MethodHandles.lookup()
                         .defineHiddenClassWithClassData(bytes, species, true);
-                return (LinearKernels) hidden.findConstructor(hidden.lookupClass(), MethodType.methodType(void.class))
+                LinearKernels k = (LinearKernels) hidden.findConstructor(hidden.lookupClass(), MethodType.methodType(void.class))
                         .invoke();
+                warmUp(k);
+                return k;
             } catch (IOException e) {
                 throw new IllegalStateException("cannot read the linear kernel template", e);
             } catch (Throwable e) {
                 throw new IllegalStateException("cannot define linear kernels for " + species, e);
+            }
+        }
+
+        /**
+         * Calls the tile kernels many times on a tiny problem before any real one: the JIT then compiles them as
+         * whole methods, with both {@code accumulate} branches and the bias branch taken. Without it the first real
+         * call (thousands of K steps) got compiled on stack (OSR) mid-loop, and such compilations were seen running
+         * the GEMM several times slower with boxed accumulators.
+         */
+        private static void warmUp(LinearKernels k) {
+            int lanes = k.lanes(), kc = 4, cols = 2 * lanes;
+            float[] a = new float[kc * MR], b = new float[kc * cols], bias = new float[cols];
+            int[] packed = new int[kc * lanes];
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                MemorySegment c = arena.allocate(4L * MR * cols, 64);
+                for (int i = 0; i < 12_000; i++) {
+                    boolean accumulate = (i & 1) == 0;
+                    float[] bi = (i & 2) == 0 ? null : bias;
+                    k.tileF32(a, 0, b, 0, kc, c, 0, 4L * cols, accumulate, bi, 0);
+                    k.tileBF16(a, 0, packed, 0, kc, c, 0, 4L * cols, accumulate, bi, 0);
+                }
             }
         }
     }

@@ -64,12 +64,12 @@ final class VectorLinearKernels implements LinearKernels {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         long hi = 4L * VL;
         if (accumulate) {
-            c00 = load(c, co); c01 = load(c, co + hi);
-            c10 = load(c, co + ldc); c11 = load(c, co + ldc + hi);
-            c20 = load(c, co + 2 * ldc); c21 = load(c, co + 2 * ldc + hi);
-            c30 = load(c, co + 3 * ldc); c31 = load(c, co + 3 * ldc + hi);
-            c40 = load(c, co + 4 * ldc); c41 = load(c, co + 4 * ldc + hi);
-            c50 = load(c, co + 5 * ldc); c51 = load(c, co + 5 * ldc + hi);
+            c00 = FloatVector.fromMemorySegment(F, c, co, LE); c01 = FloatVector.fromMemorySegment(F, c, co + hi, LE);
+            c10 = FloatVector.fromMemorySegment(F, c, co + ldc, LE); c11 = FloatVector.fromMemorySegment(F, c, co + ldc + hi, LE);
+            c20 = FloatVector.fromMemorySegment(F, c, co + 2 * ldc, LE); c21 = FloatVector.fromMemorySegment(F, c, co + 2 * ldc + hi, LE);
+            c30 = FloatVector.fromMemorySegment(F, c, co + 3 * ldc, LE); c31 = FloatVector.fromMemorySegment(F, c, co + 3 * ldc + hi, LE);
+            c40 = FloatVector.fromMemorySegment(F, c, co + 4 * ldc, LE); c41 = FloatVector.fromMemorySegment(F, c, co + 4 * ldc + hi, LE);
+            c50 = FloatVector.fromMemorySegment(F, c, co + 5 * ldc, LE); c51 = FloatVector.fromMemorySegment(F, c, co + 5 * ldc + hi, LE);
         } else {
             FloatVector lo = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, bi);
             FloatVector up = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, bi + VL);
@@ -92,12 +92,12 @@ final class VectorLinearKernels implements LinearKernels {
             x = FloatVector.broadcast(F, a[ao + 5]);
             c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
         }
-        store(c00, c, co); store(c01, c, co + hi);
-        store(c10, c, co + ldc); store(c11, c, co + ldc + hi);
-        store(c20, c, co + 2 * ldc); store(c21, c, co + 2 * ldc + hi);
-        store(c30, c, co + 3 * ldc); store(c31, c, co + 3 * ldc + hi);
-        store(c40, c, co + 4 * ldc); store(c41, c, co + 4 * ldc + hi);
-        store(c50, c, co + 5 * ldc); store(c51, c, co + 5 * ldc + hi);
+        c00.intoMemorySegment(c, co, LE); c01.intoMemorySegment(c, co + hi, LE);
+        c10.intoMemorySegment(c, co + ldc, LE); c11.intoMemorySegment(c, co + ldc + hi, LE);
+        c20.intoMemorySegment(c, co + 2 * ldc, LE); c21.intoMemorySegment(c, co + 2 * ldc + hi, LE);
+        c30.intoMemorySegment(c, co + 3 * ldc, LE); c31.intoMemorySegment(c, co + 3 * ldc + hi, LE);
+        c40.intoMemorySegment(c, co + 4 * ldc, LE); c41.intoMemorySegment(c, co + 4 * ldc + hi, LE);
+        c50.intoMemorySegment(c, co + 5 * ldc, LE); c51.intoMemorySegment(c, co + 5 * ldc + hi, LE);
     }
 
     @Override
@@ -106,12 +106,12 @@ final class VectorLinearKernels implements LinearKernels {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         long hi = 4L * VL;
         if (accumulate) {
-            c00 = load(c, co); c01 = load(c, co + hi);
-            c10 = load(c, co + ldc); c11 = load(c, co + ldc + hi);
-            c20 = load(c, co + 2 * ldc); c21 = load(c, co + 2 * ldc + hi);
-            c30 = load(c, co + 3 * ldc); c31 = load(c, co + 3 * ldc + hi);
-            c40 = load(c, co + 4 * ldc); c41 = load(c, co + 4 * ldc + hi);
-            c50 = load(c, co + 5 * ldc); c51 = load(c, co + 5 * ldc + hi);
+            c00 = FloatVector.fromMemorySegment(F, c, co, LE); c01 = FloatVector.fromMemorySegment(F, c, co + hi, LE);
+            c10 = FloatVector.fromMemorySegment(F, c, co + ldc, LE); c11 = FloatVector.fromMemorySegment(F, c, co + ldc + hi, LE);
+            c20 = FloatVector.fromMemorySegment(F, c, co + 2 * ldc, LE); c21 = FloatVector.fromMemorySegment(F, c, co + 2 * ldc + hi, LE);
+            c30 = FloatVector.fromMemorySegment(F, c, co + 3 * ldc, LE); c31 = FloatVector.fromMemorySegment(F, c, co + 3 * ldc + hi, LE);
+            c40 = FloatVector.fromMemorySegment(F, c, co + 4 * ldc, LE); c41 = FloatVector.fromMemorySegment(F, c, co + 4 * ldc + hi, LE);
+            c50 = FloatVector.fromMemorySegment(F, c, co + 5 * ldc, LE); c51 = FloatVector.fromMemorySegment(F, c, co + 5 * ldc + hi, LE);
         } else {
             FloatVector lo = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, bi);
             FloatVector up = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, bi + VL);
@@ -135,17 +135,17 @@ final class VectorLinearKernels implements LinearKernels {
             x = FloatVector.broadcast(F, a[ao + 5]);
             c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
         }
-        store(c00, c, co); store(c01, c, co + hi);
-        store(c10, c, co + ldc); store(c11, c, co + ldc + hi);
-        store(c20, c, co + 2 * ldc); store(c21, c, co + 2 * ldc + hi);
-        store(c30, c, co + 3 * ldc); store(c31, c, co + 3 * ldc + hi);
-        store(c40, c, co + 4 * ldc); store(c41, c, co + 4 * ldc + hi);
-        store(c50, c, co + 5 * ldc); store(c51, c, co + 5 * ldc + hi);
+        c00.intoMemorySegment(c, co, LE); c01.intoMemorySegment(c, co + hi, LE);
+        c10.intoMemorySegment(c, co + ldc, LE); c11.intoMemorySegment(c, co + ldc + hi, LE);
+        c20.intoMemorySegment(c, co + 2 * ldc, LE); c21.intoMemorySegment(c, co + 2 * ldc + hi, LE);
+        c30.intoMemorySegment(c, co + 3 * ldc, LE); c31.intoMemorySegment(c, co + 3 * ldc + hi, LE);
+        c40.intoMemorySegment(c, co + 4 * ldc, LE); c41.intoMemorySegment(c, co + 4 * ldc + hi, LE);
+        c50.intoMemorySegment(c, co + 5 * ldc, LE); c51.intoMemorySegment(c, co + 5 * ldc + hi, LE);
     }
 
-    private static FloatVector load(MemorySegment c, long at) { return FloatVector.fromMemorySegment(F, c, at, LE); }
-
-    private static void store(FloatVector v, MemorySegment c, long at) { v.intoMemorySegment(c, at, LE); }
+    // The tile loads and stores are written out in place rather than through small helpers: when C2 compiled a
+    // tile without inlining such a helper (seen in OSR compilations of these long-running loops) every accumulator
+    // was boxed and the GEMM ran several times slower with heavy garbage collection.
 
     @Override
     public void dotF32(int rows, float[] x, int xo, int xs, MemorySegment w, long w0, long w1, long w2, long w3,
