@@ -89,6 +89,13 @@ class GenerateCommand implements Callable<Integer> {
         }
     }
 
+    /** Physical memory (activations live off the Java heap), or -1 when unknown. */
+    static long physicalMemory() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os)
+            return os.getTotalMemorySize();
+        return -1;
+    }
+
     static String version() {
         String v = GenerateCommand.class.getPackage().getImplementationVersion();
         return v == null ? "dev" : v;
@@ -111,10 +118,10 @@ class GenerateCommand implements Callable<Integer> {
         long pixels = (long) r.width() * r.height();
         if (pixels > 64L * 1024 * 1024) throw new UserException(r.width() + "x" + r.height() + " is too large: at most 64 megapixels");
         long need = generation.vaeTiling ? 2L << 30 : pixels * 128 * 4 * 4 + (1L << 30);
-        long have = Runtime.getRuntime().maxMemory();
-        if (need > have)
-            throw new UserException(String.format("%dx%d needs about %.1f GiB of working memory but the JVM may use %.1f GiB;"
-                            + " use --vae-tiling, a smaller size, or a larger -Xmx (JAVA_OPTS)", r.width(), r.height(),
+        long have = physicalMemory();
+        if (have > 0 && need > have)
+            throw new UserException(String.format("%dx%d needs about %.1f GiB of working memory but this machine has %.1f GiB;"
+                            + " use --vae-tiling or a smaller size", r.width(), r.height(),
                     need / (double) (1L << 30), have / (double) (1L << 30)));
     }
 }

@@ -27,9 +27,17 @@ final class Progress implements PipelineListener, AutoCloseable {
 
     Progress(PrintWriter err, boolean verbose, boolean quiet) {
         this.err = err;
-        this.terminal = System.console() != null && System.getenv("TERM") != null && !"dumb".equals(System.getenv("TERM"));
+        this.terminal = isTerminal();
         this.verbose = verbose;
         this.quiet = quiet;
+    }
+
+    /** bin/omnigen2 says whether stderr is a terminal (-Domnigen2.stderr.tty); run directly, ask the console. */
+    static boolean isTerminal() {
+        String told = System.getProperty("omnigen2.stderr.tty");
+        if (told != null) return Boolean.parseBoolean(told);
+        java.io.Console c = System.console();
+        return c != null && c.isTerminal() && System.getenv("TERM") != null && !"dumb".equals(System.getenv("TERM"));
     }
 
     @Override
