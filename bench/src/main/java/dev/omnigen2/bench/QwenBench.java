@@ -248,14 +248,9 @@ public final class QwenBench {
 
     /** Peak and current resident memory of this process (file-backed mapped weights included). */
     static String memoryLine() {
-        try {
-            StringBuilder sb = new StringBuilder("memory:");
-            for (String line : Files.readAllLines(Path.of("/proc/self/status")))
-                if (line.startsWith("VmHWM") || line.startsWith("VmRSS") || line.startsWith("RssAnon") || line.startsWith("RssFile"))
-                    sb.append(' ').append(line.replaceAll("\\s+", " "));
-            return sb.toString();
-        } catch (IOException e) {
-            return "memory: ?";
-        }
+        StringBuilder sb = new StringBuilder("memory:");
+        for (String f : new String[] {"VmHWM", "VmRSS", "RssAnon", "RssFile"})
+            sb.append(' ').append(f).append(": ").append(dev.omnigen2.runtime.ProcessMemory.bytes(f) / 1024).append(" kB");
+        return sb.toString();
     }
 }

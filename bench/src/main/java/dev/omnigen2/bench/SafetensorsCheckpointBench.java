@@ -119,11 +119,7 @@ public final class SafetensorsCheckpointBench {
 
     private static double seconds(long t0) { return (System.nanoTime() - t0) / 1e9; }
 
-    private static long rssKb() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status")))
-            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
-        return -1;
-    }
+    private static long rssKb() { return dev.omnigen2.runtime.ProcessMemory.bytes("VmRSS") / 1024; }
 
     private static String du(Path dir) throws Exception {
         Process p = new ProcessBuilder("du", "-sh", dir.toString()).redirectErrorStream(true).start();

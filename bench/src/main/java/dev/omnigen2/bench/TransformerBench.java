@@ -120,16 +120,7 @@ public final class TransformerBench {
         return t;
     }
 
-    /** VmHWM of /proc/self/status in MiB, or -1. */
-    static long peakRssMiB() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status")))
-                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-        } catch (Exception ignored) {
-            // not Linux
-        }
-        return -1;
-    }
+    static long peakRssMiB() { return dev.omnigen2.runtime.ProcessMemory.peakRssMiB(); }
 
     static String loadAverage() {
         try {

@@ -64,10 +64,5 @@ public final class VaeBench {
         return t;
     }
 
-    /** VmHWM of this process in KiB (Linux), or -1. */
-    static long peakRssKib() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status")))
-            if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
-        return -1;
-    }
+    static long peakRssKib() { return dev.omnigen2.runtime.ProcessMemory.bytes("VmHWM") / 1024; }
 }

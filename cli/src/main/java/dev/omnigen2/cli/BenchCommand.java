@@ -166,14 +166,6 @@ final class BenchCommand implements Runnable {
 
         private static double secs(long start) { return (System.nanoTime() - start) / 1e9; }
 
-        /** VmHWM of /proc/self/status (Linux), or -1. */
-        static long peakRssMib() {
-            try {
-                for (String line : Files.readAllLines(Path.of("/proc/self/status")))
-                    if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-            } catch (IOException | RuntimeException ignored) { // not Linux
-            }
-            return -1;
-        }
+        static long peakRssMib() { return dev.omnigen2.runtime.ProcessMemory.peakRssMiB(); }
     }
 }
