@@ -48,5 +48,7 @@ class PostprocessTest {
         assertThat(PngFiles.read(f).rgb()).containsExactly(px);
         assertThat(PngFiles.readText(f)).containsEntry("prompt", "a red apple").containsEntry("seed", "42");
         assertThat(dir.toFile().list()).containsExactly("out.png");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(f)))
+                .isEqualTo("rw-r--r--");
     }
 }
