@@ -9,21 +9,13 @@ final class DownBlock {
     private final Downsample downsample;
 
     DownBlock(Weights w, int inChannels, int outChannels, int layers, int groups, boolean withDownsample) {
-        resnets = new ResnetBlock[layers];
-        for (int j = 0; j < layers; j++)
-            resnets[j] = new ResnetBlock(w.prefix("resnets").prefix(j), j == 0 ? inChannels : outChannels, outChannels, groups);
+        resnets = ResnetBlock.stack(w, inChannels, outChannels, layers, groups);
         downsample = withDownsample ? new Downsample(w.prefix("downsamplers").prefix(0), outChannels) : null;
     }
 
     /** Frees each intermediate (and x, if the pass owns it) once the next stage has read it. */
     Tensor forward(Tensor x, Trace trace, Scratch scratch) {
-        Tensor h = x;
-        for (int j = 0; j < resnets.length; j++) {
-            Tensor next = resnets[j].forward(h, scratch);
-            scratch.release(h);
-            h = next;
-            trace.record("resnets." + j, h);
-        }
+        Tensor h = ResnetBlock.forward(resnets, x, trace, scratch);
         if (downsample != null) {
             Tensor next = downsample.forward(h, scratch);
             scratch.release(h);

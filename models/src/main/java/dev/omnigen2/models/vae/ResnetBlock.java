@@ -31,6 +31,26 @@ final class ResnetBlock {
                 : Conv2d.prepare(w.get("conv_shortcut.weight", outChannels, inChannels, 1, 1), w.get("conv_shortcut.bias", outChannels));
     }
 
+    /** The {@code layers} resnets of one resolution level ({@code resnets.0 …}); the first maps inChannels to outChannels. */
+    static ResnetBlock[] stack(Weights w, int inChannels, int outChannels, int layers, int groups) {
+        ResnetBlock[] resnets = new ResnetBlock[layers];
+        for (int j = 0; j < layers; j++)
+            resnets[j] = new ResnetBlock(w.prefix("resnets").prefix(j), j == 0 ? inChannels : outChannels, outChannels, groups);
+        return resnets;
+    }
+
+    /** Runs a stack from {@link #stack}, freeing each intermediate (and x, if the pass owns it) once the next has read it. */
+    static Tensor forward(ResnetBlock[] resnets, Tensor x, Trace trace, Scratch scratch) {
+        Tensor h = x;
+        for (int j = 0; j < resnets.length; j++) {
+            Tensor next = resnets[j].forward(h, scratch);
+            scratch.release(h);
+            h = next;
+            trace.record("resnets." + j, h);
+        }
+        return h;
+    }
+
     /**
      * x [Cin, H, W] → [Cout, H, W], every buffer from {@code scratch}. When the pass owns x (the caller frees it
      * right after), the block consumes it: the shortcut is taken first and the first norm runs in place, so at most
