@@ -45,6 +45,17 @@ public final class Golden {
 
     public static SafetensorsFile cases(String name) { return SafetensorsFile.open(dir(name).resolve("cases.safetensors")); }
 
+    /** The bytes of a U8 (or other integer) image tensor, each checked to be 0..255. */
+    public static byte[] u8(Tensor t) {
+        long[] v = t.toLongArray();
+        byte[] b = new byte[v.length];
+        for (int i = 0; i < v.length; i++) {
+            assertThat(v[i]).as(t + " value " + i).isBetween(0L, 255L);
+            b[i] = (byte) v[i];
+        }
+        return b;
+    }
+
     public static double relL2(float[] y, float[] r) {
         if (y.length != r.length) throw new AssertionError("length " + y.length + " vs reference " + r.length);
         double num = 0, den = 0;

@@ -31,8 +31,7 @@ class PostprocessTest {
                 Tensor u8 = st.tensor(n + "/output_image_uint8");
                 assertThat(rgb.height()).isEqualTo(u8.size(0));
                 assertThat(rgb.width()).isEqualTo(u8.size(1));
-                byte[] want = new byte[(int) u8.numel()];
-                for (int i = 0; i < want.length; i++) want[i] = (byte) u8.getLong(i);
+                byte[] want = Golden.u8(u8);
                 assertThat(rgb.rgb()).as(n + " output_image_uint8").containsExactly(want);
             }
         }

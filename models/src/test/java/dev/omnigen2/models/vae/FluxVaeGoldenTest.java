@@ -98,7 +98,7 @@ class FluxVaeGoldenTest {
     private void pipelineRoundtrip(Case c) {
         Tensor pixels = c.reference("image_uint8");
         int h = pixels.size(0), w = pixels.size(1);
-        Tensor image = VaeImages.fromRgb8(bytes(pixels), h, w);
+        Tensor image = VaeImages.fromRgb8(Golden.u8(pixels), h, w);
         c.check("image", image);
 
         Tensor mode = vae.encode(image).mode();
@@ -158,15 +158,6 @@ class FluxVaeGoldenTest {
         }
     }
 
-    private static byte[] bytes(Tensor nhwc) {
-        long[] v = nhwc.toLongArray();
-        byte[] b = new byte[v.length];
-        for (int i = 0; i < v.length; i++) {
-            assertThat(v[i]).isBetween(0L, 255L);
-            b[i] = (byte) v[i];
-        }
-        return b;
-    }
 
     /** One case: its tolerances, its listed outputs, and which of them were compared. */
     private static final class Case {
