@@ -11,9 +11,11 @@
 #    at 4352 rows (1024² = 4096 image tokens + text) next to the CPU kernel. Exit 1 if a comparison fails.
 # 2. With --transformer DIR (a transformer/ folder of OmniGen2/OmniGen2: config.json + sharded safetensors; a
 #    synthetic checkpoint of the real sizes works as well): one transformer forward at SIZE² (default 1024²) with
-#    the device set to cuda, then to cpu (unless --no-cpu: the CPU forward at 1024² takes many minutes), and the
-#    number of GEMMs the GPU ran. Until the models route their products through dev.omnigen2.runtime.Device, that
-#    number is 0 and both timings are CPU timings; the script says so.
+#    the device set to cuda, then to cpu (unless --no-cpu: the CPU forward at 1024² takes minutes), and the
+#    number of GEMMs the GPU ran.
+#
+# This script builds with Maven. For a GPU machine with no JDK, Maven or network, bench/gpu-bundle.sh packs a small
+# Java runtime, the jar and bench/gpu/run-bundle.sh into one folder to copy there instead.
 #
 # Extra JVM options (e.g. -Domnigen2.cuda.lib=/path, -Domnigen2.cuda.memory=40g) go in JAVA_OPTS.
 set -eu
@@ -50,51 +52,10 @@ STATUS=0
 [ "$STATUS" -eq 2 ] && { echo "CUDA is not available here (line above says why); nothing more to check."; exit 2; }
 
 if [ -n "$TRANSFORMER" ]; then
-  cat >"$TMP/TransformerTiming.java" <<'JAVA'
-import dev.omnigen2.models.transformer.OmniGen2Transformer;
-import dev.omnigen2.models.transformer.OmniGen2TransformerConfig;
-import dev.omnigen2.runtime.Device;
-import dev.omnigen2.runtime.Tensor;
-import java.nio.file.Path;
-import java.util.Random;
-
-/** One transformer forward at SIZE² per device: args = transformer folder, size, devices (e.g. "cuda,cpu"). */
-public class TransformerTiming {
-    public static void main(String[] args) {
-        int size = Integer.parseInt(args[1]);
-        try (OmniGen2Transformer model = OmniGen2Transformer.load(Path.of(args[0]))) {
-            OmniGen2TransformerConfig c = model.config();
-            int side = size / 8, textLen = 256;  // Flux VAE: 8x down-sampling
-            Random rnd = new Random(0);
-            Tensor latents = Tensor.zeros(1, c.inChannels(), side, side), text = Tensor.zeros(1, textLen, c.textFeatDim());
-            for (long i = 0; i < latents.numel(); i++) latents.setFloat(i, (float) rnd.nextGaussian());
-            for (long i = 0; i < text.numel(); i++) text.setFloat(i, (float) rnd.nextGaussian());
-            var input = new OmniGen2Transformer.Input(latents, new float[] {0.5f}, text, new int[] {textLen}, null);
-            for (String device : args[2].split(",")) {
-                Device.select(device);
-                System.out.println(Device.describe());
-                long gemms0 = Device.cuda() == null ? 0 : Device.cuda().stats().gemmCalls();
-                long t0 = System.nanoTime();
-                model.forward(input);
-                double first = (System.nanoTime() - t0) / 1e9;
-                t0 = System.nanoTime();
-                if (device.equals("cuda")) model.forward(input);  // second call: weights already on the device
-                double second = device.equals("cuda") ? (System.nanoTime() - t0) / 1e9 : first;
-                long gemms = Device.cuda() == null ? 0 : Device.cuda().stats().gemmCalls() - gemms0;
-                System.out.printf("transformer forward %dx%d on %s: first %.2f s, steady %.2f s, GPU GEMMs %d%n",
-                        size, size, device, first, second, gemms);
-                if (device.equals("cuda") && gemms == 0)
-                    System.out.println("  note: the models do not route their products through Device yet: this was a CPU forward");
-                Device.release();
-            }
-        }
-    }
-}
-JAVA
   DEVICES=cuda
   [ "$CPU" = 1 ] && DEVICES=cuda,cpu
   echo "== transformer forward at ${SIZE}x${SIZE} ($TRANSFORMER) =="
   # shellcheck disable=SC2086
-  "$JAVA" $JVM -cp "$CP" "$TMP/TransformerTiming.java" "$TRANSFORMER" "$SIZE" "$DEVICES"
+  "$JAVA" $JVM -cp "$CP" bench/gpu/TransformerTiming.java "$TRANSFORMER" "$SIZE" "$DEVICES"
 fi
 exit "$STATUS"

@@ -103,7 +103,7 @@ final class StandIn {
     private static Path compile() {
         try {
             Path out = Files.createTempDirectory("cuda-standin");
-            out.toFile().deleteOnExit();
+            out.toFile().deleteOnExit();  // registered first, so deleted after the files build() registers
             build("gcc", out, "cudart_standin.c", "libcudart.so.12");
             build("gcc", out, "cublas_standin.c", "libcublas.so.12");
             return out;
@@ -119,6 +119,8 @@ final class StandIn {
             if (in == null) throw new AssertionError("test resource cuda-standin/" + source + " is missing");
             Files.copy(in, c);
         }
+        c.toFile().deleteOnExit();
+        out.resolve(library).toFile().deleteOnExit();
         List<String> cmd = new ArrayList<>(List.of(compiler, "-shared", "-fPIC", "-O2", "-Wall", "-o", out.resolve(library).toString(), c.toString()));
         Process p;
         try {
