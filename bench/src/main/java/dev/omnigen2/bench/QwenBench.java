@@ -94,6 +94,8 @@ public final class QwenBench {
 
             if (phases.contains("profile")) profileDecodeLinears(dir, c, rounds);
 
+            if (phases.contains("stages")) DecodeStages.run(dir, c, promptTokens, Math.max(4, newTokens / 2), rounds);
+
             if (phases.contains("vision")) {
                 int[] hw = QwenImageProcessor.smartResize(1024, 1024, 28, 56 * 56, 12_845_056);
                 Qwen25VlConfig.Vision v = c.vision();
