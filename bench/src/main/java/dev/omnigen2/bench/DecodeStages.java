@@ -25,8 +25,8 @@ import java.util.Locale;
 final class DecodeStages {
     private DecodeStages() {}
 
-    private static final String[] STAGES = {"norms", "q", "k", "v", "rope", "kv-append", "attention", "o", "residual",
-            "gate", "up", "swiglu", "down", "final-norm", "lm_head", "argmax"};
+    private static final String[] STAGES = {"norms", "qkv", "rope", "kv-append", "attention", "o", "residual",
+            "gate-up", "swiglu", "down", "final-norm", "lm_head", "argmax"};
 
     static void run(Path dir, Qwen25VlConfig c, int past, int steps, int rounds) {
         int d = c.hiddenSize(), h = c.numHeads(), kvh = c.numKvHeads(), hd = c.headDim(), ff = c.intermediateSize();
@@ -43,12 +43,17 @@ final class DecodeStages {
                         store.tensor(p + "self_attn.v_proj.weight"), store.tensor(p + "self_attn.v_proj.bias"),
                         store.tensor(p + "self_attn.o_proj.weight"), store.tensor(p + "mlp.gate_proj.weight"),
                         store.tensor(p + "mlp.up_proj.weight"), store.tensor(p + "mlp.down_proj.weight")};
-                bytes[1] += w[l][2].byteSize(); bytes[2] += w[l][4].byteSize(); bytes[3] += w[l][6].byteSize();
-                bytes[7] += w[l][8].byteSize(); bytes[9] += w[l][9].byteSize(); bytes[10] += w[l][10].byteSize();
-                bytes[12] += w[l][11].byteSize();
+                bytes[1] += w[l][2].byteSize() + w[l][4].byteSize() + w[l][6].byteSize();
+                bytes[5] += w[l][8].byteSize();
+                bytes[7] += w[l][9].byteSize() + w[l][10].byteSize();
+                bytes[9] += w[l][11].byteSize();
             }
             Tensor finalNorm = store.tensor("model.norm.weight"), head = store.tensor("model.embed_tokens.weight");
-            bytes[14] = head.byteSize();
+            bytes[11] = head.byteSize();
+            java.util.List<MemorySegment> all = new java.util.ArrayList<>();
+            long allBytes = 0;
+            for (String name : store.names())
+                if (name.startsWith("model.")) { all.add(store.tensor(name).data()); allBytes += store.tensor(name).data().byteSize(); }
             int capacity = past + steps * rounds + 1;
             Tensor[] keys = new Tensor[layers], values = new Tensor[layers];
             for (int l = 0; l < layers; l++) { keys[l] = Tensor.zeros(capacity, kvDim); values[l] = Tensor.zeros(capacity, kvDim); }
@@ -66,50 +71,46 @@ final class DecodeStages {
                         long t = System.nanoTime();
                         Tensor xn = Norms.rmsNorm(x, lw[0], eps);
                         t = lap(ns, 0, t);
-                        Tensor q = Linear.forward(xn, lw[2], lw[3]);
+                        Tensor[] qkv = Linear.forwardAll(xn, new Tensor[] {lw[2], lw[4], lw[6]}, new Tensor[] {lw[3], lw[5], lw[7]});
+                        Tensor q = qkv[0], k = qkv[1], v = qkv[2];
                         t = lap(ns, 1, t);
-                        Tensor k = Linear.forward(xn, lw[4], lw[5]);
-                        t = lap(ns, 2, t);
-                        Tensor v = Linear.forward(xn, lw[6], lw[7]);
-                        t = lap(ns, 3, t);
                         Rope.rotateHalf(q, cos, sin, h, hd);
                         Rope.rotateHalf(k, cos, sin, kvh, hd);
-                        t = lap(ns, 4, t);
+                        t = lap(ns, 2, t);
                         long row = 4L * kvDim;
                         MemorySegment.copy(k.data(), 0, keys[l].data(), length * row, row);
                         MemorySegment.copy(v.data(), 0, values[l].data(), length * row, row);
                         Tensor kc = keys[l].slice0(0, length + 1), vc = values[l].slice0(0, length + 1);
-                        t = lap(ns, 5, t);
+                        t = lap(ns, 3, t);
                         Tensor ctx = Attention.forward(q, kc, vc, h, kvh, hd, scale, new Attention.Mask(true, length, null, null));
-                        t = lap(ns, 6, t);
+                        t = lap(ns, 4, t);
                         Tensor o = Linear.forward(ctx, lw[8], null);
-                        t = lap(ns, 7, t);
+                        t = lap(ns, 5, t);
                         Elementwise.add(x, o, x);
-                        t = lap(ns, 8, t);
+                        t = lap(ns, 6, t);
                         xn = Norms.rmsNorm(x, lw[1], eps);
                         t = lap(ns, 0, t);
-                        Tensor g = Linear.forward(xn, lw[9], null);
-                        t = lap(ns, 9, t);
-                        Tensor u = Linear.forward(xn, lw[10], null);
-                        t = lap(ns, 10, t);
+                        Tensor[] gu = Linear.forwardAll(xn, new Tensor[] {lw[9], lw[10]}, null);
+                        Tensor g = gu[0], u = gu[1];
+                        t = lap(ns, 7, t);
                         Activations.swiglu(g, u, g);
-                        t = lap(ns, 11, t);
+                        t = lap(ns, 8, t);
                         Tensor dn = Linear.forward(g, lw[11], null);
-                        t = lap(ns, 12, t);
+                        t = lap(ns, 9, t);
                         Elementwise.add(x, dn, x);
-                        lap(ns, 8, t);
+                        lap(ns, 6, t);
                     }
                     long t = System.nanoTime();
                     Tensor xn = Norms.rmsNorm(x, finalNorm, eps);
-                    t = lap(ns, 13, t);
+                    t = lap(ns, 10, t);
                     Tensor logits = Linear.forward(xn, head, null);
-                    t = lap(ns, 14, t);
+                    t = lap(ns, 11, t);
                     float[] l = new float[logits.size(-1)];
                     MemorySegment.copy(logits.data(), Tensor.F32, 0, l, 0, l.length);
                     int best = 0;
                     for (int i = 1; i < l.length; i++) if (l[i] > l[best]) best = i;
                     if (best < 0) throw new AssertionError();
-                    lap(ns, 15, t);
+                    lap(ns, 12, t);
                 }
                 double total = (System.nanoTime() - start) / 1e9 / steps, staged = 0;
                 StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
@@ -130,6 +131,11 @@ final class DecodeStages {
                 sb.append(String.format(Locale.ROOT, "  products %.1f ms at %.1f GB/s; everything else %.1f ms; untimed %.1f ms%n",
                         weightNs / 1e6 / steps, weightBytes / (weightNs / (double) steps), staged - weightNs / 1e6 / steps,
                         total * 1e3 - staged));
+                long b0 = System.nanoTime();
+                dev.omnigen2.runtime.MemoryBandwidth.read(all, 4);
+                double bw = allBytes / (double) (System.nanoTime() - b0);
+                sb.append(String.format(Locale.ROOT, "  probe just after (4 streams/task over the same mapped weights): %.1f GB/s -> "
+                        + "bound %.1f ms per token; this round %.0f %% of it%n", bw, allBytes / bw / 1e6, 100 * allBytes / bw / 1e9 / total));
                 System.out.print(sb);
             }
         }
