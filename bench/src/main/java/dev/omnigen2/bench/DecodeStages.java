@@ -61,6 +61,9 @@ final class DecodeStages {
             for (int i = 0; i < hd; i++) cos.setFloat(i, 1f);
             Tensor x = Tensor.zeros(1, d);
             for (int i = 0; i < d; i++) x.setFloat(i, 0.01f * (i % 7));
+            // First pass over this mapping: page-table entries for 6 GB of page-cache pages (minor faults), not
+            // bandwidth; the model's own mapping pays it once at load too.
+            dev.omnigen2.runtime.MemoryBandwidth.read(all, 4);
             int length = past;
             for (int r = 0; r < rounds; r++) {
                 long[] ns = new long[STAGES.length];

@@ -155,7 +155,7 @@ public final class KernelBench {
         return out;
     }
 
-    /** {@code [--threads N] [--seconds S] [--only kernel,kernel] [--shape "M=1 K=2048 N=11008"] [--json]}. */
+    /** {@code [--threads N] [--seconds S] [--only kernel,kernel] [--shape "M=1 K=2048 N=11008[,shape…]"] [--json]}. */
     public static void main(String[] args) {
         int threads = Parallel.threads();
         double seconds = 3;
@@ -174,11 +174,11 @@ public final class KernelBench {
             }
         }
         List<String> wanted = only;
-        String wantedShape = shapeOnly;
+        List<String> wantedShape = shapeOnly == null ? null : Arrays.asList(shapeOnly.split(","));
         boolean asJson = json;
         if (!asJson) System.out.println("vectors: " + Vectors.describe());
         List<Result> results = run(threads, seconds,
-                (k, s) -> (wanted == null || wanted.contains(k)) && (wantedShape == null || wantedShape.equals(s)),
+                (k, s) -> (wanted == null || wanted.contains(k)) && (wantedShape == null || wantedShape.contains(s)),
                 r -> { if (!asJson) System.out.println(r); });
         if (asJson) System.out.println(results.stream().map(Result::toJson).toList().toString().replace(", ", ","));
     }
