@@ -69,7 +69,7 @@ public final class KernelBench {
             }));
         }
         for (int streams : new int[] {1, 4, 8})
-            c.add(new Case("bandwidth", "read " + (BANDWIDTH_BYTES >> 20) + " MiB off-heap, " + streams + " streams/task",
+            c.add(new Case("bandwidth", "read " + (BANDWIDTH_BYTES >> 20) + " MiB off-heap " + streams + " streams/task",
                     0, BANDWIDTH_BYTES, () -> {
                 Tensor buf = Tensor.allocate(DType.I64, (int) (BANDWIDTH_BYTES / 8));
                 for (long i = 0; i < buf.numel(); i++) buf.data().setAtIndex(Tensor.I64, i, i);
