@@ -14,8 +14,19 @@ import java.lang.foreign.MemorySegment;
 final class StreamedLinear {
     private StreamedLinear() {}
 
-    /** Weight rows per task when decoding (M ≤ 4): 4 streams of 64 rows; 43 tasks at N=11008 for balance. */
-    static final int DECODE_GROUP = Integer.getInteger("omnigen2.linear.decodeGroup", 256);
+    /**
+     * Weight bytes per task when decoding (M ≤ 4): 1 MiB = 256 BF16 rows of K=2048 (4 streams of 64 rows; 43 tasks
+     * at N=11008). Counted in bytes, not rows, so that long rows (down projection, K=11008: 44 rows, 47 tasks
+     * instead of 8 tasks of 5.6 MB) still give enough tasks for the last one not to leave a core idle.
+     */
+    static volatile long decodeGroupBytes = Long.getLong("omnigen2.linear.decodeGroupBytes", 1L << 20);
+
+    /** Weight rows per task: for few X rows {@link #decodeGroupBytes} worth (a multiple of 4, at least 4), else 64. */
+    static int groupRows(int m, int k, DType dtype) {
+        if (m > 4) return 64;
+        long rowBytes = Math.max(1L, (long) k * dtype.byteSize());
+        return (int) Math.max(4, Math.min(1 << 20, decodeGroupBytes / rowBytes / 4 * 4));
+    }
 
     /** Converted F16 weight rows, one buffer per worker thread. */
     private static final ThreadLocal<MemorySegment[]> F16_ROWS = ThreadLocal.withInitial(() -> new MemorySegment[1]);
@@ -48,15 +59,17 @@ final class StreamedLinear {
         // Weight rows per task: for one to four X rows (decoding) large, so that each task's four streams (below)
         // are long sequential reads the hardware prefetchers follow; for more X rows small enough that the group
         // stays in L2 while every X row passes over it.
-        int group = m <= 4 ? DECODE_GROUP : 64;
-        int[] firstTask = new int[products.length + 1];
-        for (int p = 0; p < products.length; p++) firstTask[p + 1] = firstTask[p] + (products[p].n() + group - 1) / group;
+        int[] group = new int[products.length], firstTask = new int[products.length + 1];
+        for (int p = 0; p < products.length; p++) {
+            group[p] = groupRows(m, k, products[p].w().dtype());
+            firstTask[p + 1] = firstTask[p] + (products[p].n() + group[p] - 1) / group[p];
+        }
         Parallel.forEach(firstTask[products.length], t -> {
             int p = 0;
             while (t >= firstTask[p + 1]) p++;
             Product prod = products[p];
             boolean bf16 = prod.w().dtype() == DType.BF16;
-            rowGroup(kern, bf16 ? xp : xf, prod.w(), prod.bias(), prod.y(), m, k, prod.n(), group, t - firstTask[p]);
+            rowGroup(kern, bf16 ? xp : xf, prod.w(), prod.bias(), prod.y(), m, k, prod.n(), group[p], t - firstTask[p]);
         });
     }
 

@@ -70,6 +70,40 @@ class LinearKernelTest {
     }
 
     @Test
+    void decodeTaskSizeChangesNoBit() {
+        // Decode tasks are sized in weight bytes (1 MiB): the test shapes fit one task, so force tiny tasks
+        // (several groups, ragged last group, groups of 4 and of 8 rows) and compare with the default grouping.
+        int[][] shapes = {{1, 40, 600}, {3, 33, 530}, {4, 19, 263}, {1, 300, 77}, {2, 70, 70}};
+        long before = StreamedLinear.decodeGroupBytes;
+        for (DType dt : WEIGHT_TYPES)
+            for (int[] s : shapes) {
+                int m = s[0], k = s[1], n = s[2];
+                Tensor x = KernelCheck.random(DType.F32, 70 + m, m, k);
+                Tensor w = KernelCheck.random(dt, 71, n, k);
+                Tensor b = KernelCheck.random(DType.F32, 72, n);
+                Tensor ref = Tensor.zeros(m, n);
+                Linear.scalar(x, w, b, ref);
+                KernelCheck.forEachSpecies(sp -> {
+                    Tensor whole = run(x, w, b, Linear.Path.STREAMED);
+                    try {
+                        for (long bytes : new long[] {1, 8L * k * dt.byteSize(), 12L * k * dt.byteSize()}) {
+                            StreamedLinear.decodeGroupBytes = bytes;
+                            for (int t = 1; t <= 3; t++) {
+                                int threads = t;
+                                String what = dt + " " + sp + " M=" + m + " K=" + k + " N=" + n + ", " + bytes + "-byte tasks, " + t + " threads";
+                                KernelCheck.withThreads(threads, () ->
+                                        KernelCheck.assertBitIdentical(what, run(x, w, b, Linear.Path.STREAMED), whole));
+                            }
+                        }
+                    } finally {
+                        StreamedLinear.decodeGroupBytes = before;
+                    }
+                    KernelCheck.assertClose(dt + " " + sp + " vs scalar", whole, ref, TOL);
+                });
+            }
+    }
+
+    @Test
     void productsOfOneXTogetherEqualEachAloneBitForBit() {
         // q/k/v-like (different N, biases, one of them small) and gate/up-like, for decode rows and beyond the
         // streamed threshold; mixed dtypes in one call; every width and 1-3 threads.
