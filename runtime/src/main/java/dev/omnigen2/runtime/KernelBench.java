@@ -148,6 +148,10 @@ public final class KernelBench {
                 Result r = new Result(c.kernel(), c.shape(), threads, c.flops() / median / 1e9, c.bytes() / median / 1e9);
                 out.add(r);
                 onEach.accept(r);
+                // The inputs are off-heap and freed only when collected: the 1 GiB cases would otherwise pile up
+                // (several GB) before the small heap triggers a collection.
+                op = null;
+                System.gc();
             }
         } finally {
             Parallel.setThreads(before);
