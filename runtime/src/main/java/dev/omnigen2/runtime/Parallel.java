@@ -23,6 +23,9 @@ public final class Parallel {
         return new ForkJoinPool(Math.max(1, threads));
     }
 
+    /** Whether this (non-pool) thread is running items of a {@link #forEach} right now. */
+    private static final ThreadLocal<boolean[]> CALLER_INSIDE = ThreadLocal.withInitial(() -> new boolean[1]);
+
     public static int threads() { return pool.getParallelism(); }
 
     public static synchronized void setThreads(int threads) {
@@ -47,7 +50,9 @@ public final class Parallel {
     public static void forEach(int n, IntConsumer body) {
         if (n <= 0) return;
         ForkJoinPool p = pool;
-        if (n == 1 || p.getParallelism() == 1 || ForkJoinTask.inForkJoinPool()) {
+        boolean[] inside = CALLER_INSIDE.get();
+        if (n == 1 || p.getParallelism() == 1 || ForkJoinTask.inForkJoinPool() || inside[0]) {
+            // Nested calls (from an item, on a worker or on the calling thread) run in place, as before.
             for (int i = 0; i < n; i++) body.accept(i);
             return;
         }
@@ -59,11 +64,14 @@ public final class Parallel {
         ForkJoinTask<?>[] running = new ForkJoinTask<?>[helpers];
         for (int h = 0; h < helpers; h++) running[h] = p.submit(work);
         Throwable failure = null;
+        inside[0] = true;
         try {
             work.run();
         } catch (RuntimeException | Error e) {
             next.set(n); // the helpers stop taking items
             failure = e;
+        } finally {
+            inside[0] = false;
         }
         for (ForkJoinTask<?> t : running) {
             try {
