@@ -4,6 +4,8 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
@@ -44,8 +46,11 @@ public final class Parallel {
      * itself, all of them pulling the next item from one shared counter until none is left. Before, the caller
      * handed the whole range to the pool and waited, so every call paid for waking the parked workers before any
      * work began — a large share of a decode step's small products (tens to hundreds of microseconds each, 150
-     * calls per token), and more when another process holds a core. Which thread runs an item never changes
-     * what the item computes, so results stay bit-identical for any thread count.
+     * calls per token), and more when another process holds a core. The caller then waits for the helpers'
+     * last items on a counter (spinning ~50 µs, then polling) rather than parking in a join that another wake-up
+     * would end. Which thread runs an item never changes what the item computes, so results stay bit-identical
+     * for any thread count. An item that throws fails the call (the first failure is rethrown; items not yet
+     * started are skipped).
      */
     public static void forEach(int n, IntConsumer body) {
         if (n <= 0) return;
@@ -56,32 +61,40 @@ public final class Parallel {
             for (int i = 0; i < n; i++) body.accept(i);
             return;
         }
-        AtomicInteger next = new AtomicInteger();
+        AtomicInteger next = new AtomicInteger(), done = new AtomicInteger();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         Runnable work = () -> {
-            for (int i; (i = next.getAndIncrement()) < n; ) body.accept(i);
+            for (int i; (i = next.getAndIncrement()) < n; ) {
+                try {
+                    if (failure.get() == null) body.accept(i); // after a failure the rest is only counted
+                } catch (RuntimeException | Error e) {
+                    failure.compareAndSet(null, e);
+                } finally {
+                    done.incrementAndGet();
+                }
+            }
         };
         int helpers = Math.min(p.getParallelism() - 1, n - 1);
-        ForkJoinTask<?>[] running = new ForkJoinTask<?>[helpers];
-        for (int h = 0; h < helpers; h++) running[h] = p.submit(work);
-        Throwable failure = null;
+        for (int h = 0; h < helpers; h++) p.execute(work);
         inside[0] = true;
         try {
             work.run();
-        } catch (RuntimeException | Error e) {
-            next.set(n); // the helpers stop taking items
-            failure = e;
         } finally {
             inside[0] = false;
         }
-        for (ForkJoinTask<?> t : running) {
-            try {
-                t.join();
-            } catch (RuntimeException | Error e) {
-                if (failure == null) failure = e;
-                else failure.addSuppressed(e);
-            }
+        // Wait for the items the helpers still run: spinning first (the caller's core has nothing else to do, and
+        // a parked caller would pay another wake-up on every call), then polling. Not joining the helper tasks: one
+        // that has not started yet finds no item left whenever it runs.
+        long start = System.nanoTime();
+        while (done.get() < n) {
+            if (System.nanoTime() - start < SPIN_NANOS) Thread.onSpinWait();
+            else LockSupport.parkNanos(SPIN_NANOS);
         }
-        if (failure instanceof RuntimeException e) throw e;
-        if (failure instanceof Error e) throw e;
+        Throwable f = failure.get();
+        if (f instanceof RuntimeException e) throw e;
+        if (f instanceof Error e) throw e;
     }
+
+    /** How long the caller spins for the helpers' last items before it polls every as many nanoseconds. */
+    private static final long SPIN_NANOS = 50_000;
 }
