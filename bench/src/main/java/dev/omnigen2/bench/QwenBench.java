@@ -9,8 +9,6 @@ import dev.omnigen2.runtime.Parallel;
 import dev.omnigen2.runtime.Tensor;
 import dev.omnigen2.safetensors.Safetensors;
 import dev.omnigen2.safetensors.TensorStore;
-import jdk.incubator.vector.LongVector;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -30,16 +28,15 @@ import java.util.SplittableRandom;
  * the memory-bandwidth bound of decoding.
  *
  * <p>The decode bound is measured, not assumed: every text-decoder weight (the layers, the final norm and the tied
- * embedding read as lm_head: the bytes one decode step must read) is streamed through a trivial 64-bit sum on all
- * worker threads, straight from the same memory-mapped files; bound = 1 / that time. An anonymous 1 GiB buffer is
- * streamed the same way for reference.
+ * embedding read as lm_head: the bytes one decode step must read) is read by the runtime's bandwidth probe
+ * ({@link dev.omnigen2.runtime.MemoryBandwidth}: 64-bit sums, four streams per task) on all worker threads,
+ * straight from the same memory-mapped files; bound = 1 / that time. An anonymous 1 GiB buffer is read the same
+ * way for reference. {@code stages} breaks one decode step down ({@link DecodeStages}).
  *
  * <p>Usage: {@code java @cli/target/omnigen2.jvmargs -cp <bench classpath> dev.omnigen2.bench.QwenBench MLLM_DIR
  * [prompt tokens=120] [new tokens=32] [rounds=3] [phases=bw,prefill,decode,vision]}.
  */
 public final class QwenBench {
-    private static final VectorSpecies<Long> LONGS = LongVector.SPECIES_PREFERRED;
-
     private QwenBench() {}
 
     public static void main(String[] args) throws Exception {
@@ -48,7 +45,7 @@ public final class QwenBench {
         int newTokens = args.length > 2 ? Integer.parseInt(args[2]) : 32;
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 3;
         List<String> phases = Arrays.asList((args.length > 4 ? args[4] : "bw,prefill,decode,vision").split(","));
-        System.out.printf("threads %d, vector %s, load %s%n", Parallel.threads(), LONGS, loadAverage());
+        System.out.printf("threads %d, vector %s, load %s%n", Parallel.threads(), dev.omnigen2.runtime.Vectors.describe(), loadAverage());
 
         try (Qwen25Vl model = Qwen25Vl.load(dir)) {
             Qwen25VlConfig c = model.config();
@@ -93,6 +90,8 @@ public final class QwenBench {
             }
 
             if (phases.contains("profile")) profileDecodeLinears(dir, c, rounds);
+
+            if (phases.contains("stages")) DecodeStages.run(dir, c, promptTokens, Math.max(4, newTokens / 2), rounds);
 
             if (phases.contains("vision")) {
                 int[] hw = QwenImageProcessor.smartResize(1024, 1024, 28, 56 * 56, 12_845_056);
@@ -185,36 +184,12 @@ public final class QwenBench {
         return weights;
     }
 
-    /** Sum of all 64-bit words, split into 4 MiB chunks over the worker pool. */
+    /**
+     * Every byte of the segments read once on the worker pool by the runtime's bandwidth probe (4 MiB tasks, four
+     * sequential streams each: the same access pattern as the decode GEMV; one stream per task reads ~20 % slower).
+     */
     private static long streamSum(List<MemorySegment> segments) {
-        long chunk = 4L << 20;
-        List<long[]> work = new ArrayList<>();
-        for (int s = 0; s < segments.size(); s++)
-            for (long o = 0; o < segments.get(s).byteSize(); o += chunk)
-                work.add(new long[] {s, o, Math.min(chunk, segments.get(s).byteSize() - o)});
-        long[] sums = new long[work.size()];
-        Parallel.forEach(work.size(), i -> {
-            long[] w = work.get(i);
-            sums[i] = sum(segments.get((int) w[0]), w[1], w[2]);
-        });
-        long total = 0;
-        for (long v : sums) total += v;
-        return total;
-    }
-
-    private static long sum(MemorySegment seg, long from, long bytes) {
-        int step = LONGS.vectorByteSize();
-        long end = from + bytes, o = from;
-        LongVector a = LongVector.zero(LONGS), b = a, c = a, d = a;
-        for (; o + 4L * step <= end; o += 4L * step) {
-            a = a.add(LongVector.fromMemorySegment(LONGS, seg, o, ByteOrder.LITTLE_ENDIAN));
-            b = b.add(LongVector.fromMemorySegment(LONGS, seg, o + step, ByteOrder.LITTLE_ENDIAN));
-            c = c.add(LongVector.fromMemorySegment(LONGS, seg, o + 2L * step, ByteOrder.LITTLE_ENDIAN));
-            d = d.add(LongVector.fromMemorySegment(LONGS, seg, o + 3L * step, ByteOrder.LITTLE_ENDIAN));
-        }
-        long s = a.add(b).add(c).add(d).reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
-        for (; o < end; o++) s += seg.get(java.lang.foreign.ValueLayout.JAVA_BYTE, o);
-        return s;
+        return dev.omnigen2.runtime.MemoryBandwidth.read(segments, 4);
     }
 
     /** Token ids drawn from the ordinary vocabulary (below the special tokens). */

@@ -13,7 +13,9 @@ class BenchCommandTest {
         CliRun r = CliRun.of("bench", "kernels", "--only", "linear-bf16", "--seconds", "0.01", "--threads", "2", "--json");
         assertThat(r.exitCode()).as(r.err()).isZero();
         JsonNode rows = new ObjectMapper().readTree(r.out());
-        assertThat(rows.size()).isEqualTo(5);
+        // The five benchmark shapes, and the decode shape again cycling over copies of 1 GiB (read from memory).
+        assertThat(rows.size()).isEqualTo(6);
+        assertThat(rows.get(5).get("shape").asText()).matches("M=1 K=2048 N=11008 x[0-9]+ copies");
         for (JsonNode row : rows) {
             assertThat(row.get("kernel").asText()).isEqualTo("linear-bf16");
             assertThat(row.get("threads").asInt()).isEqualTo(2);

@@ -107,6 +107,17 @@ public final class Device {
         return y;
     }
 
+    /**
+     * {@code Linear.forwardAll(x, ws, biases)} on the selected device: several products of the same x (q/k/v,
+     * gate/up), which the CPU runs in one pass over its worker pool; the GPU runs them one after the other.
+     */
+    public static Tensor[] linearAll(Tensor x, Tensor[] ws, Tensor[] biases) {
+        if (current() != Kind.CUDA) return Linear.forwardAll(x, ws, biases);
+        Tensor[] ys = new Tensor[ws.length];
+        for (int i = 0; i < ws.length; i++) ys[i] = linear(x, ws[i], biases == null ? null : biases[i]);
+        return ys;
+    }
+
     /** {@code Linear.forward(x, w, bias, y)} on the selected device. */
     public static void linear(Tensor x, Tensor w, Tensor bias, Tensor y) {
         CudaLinear g = current() == Kind.CUDA ? gpu : null;

@@ -184,7 +184,7 @@ final class FlashAttention {
         OpKernels kern = OpKernels.of(sp);
         MemorySegment qs = q.data(), ks = k.data(), vs = v.data(), os = out.data();
         boolean[] valid = mask.keyValid();
-        Parallel.forEach(lq * heads, t -> {
+        java.util.function.IntConsumer task = t -> {
             int i = t / heads, h = t % heads, kh = h / g;
             int hi = mask.causal() ? (int) Math.min(lk, (long) mask.causalOffset() + i + 1) : lk;
             float[] scores = new float[Math.max(0, hi)];
@@ -208,6 +208,14 @@ final class FlashAttention {
                 for (int d = 0; d < hd; d++) acc[d] *= inv;
             }
             MemorySegment.copy(acc, 0, os, Tensor.F32, qo, hd);
-        });
+        };
+        // A decode step over a cache of a few hundred tokens is tens of microseconds of work: forking it out to
+        // the pool and joining costs as much, and more when another process holds a core. Each (query, head) is
+        // computed the same way wherever it runs, so this choice changes no bit.
+        if ((long) lq * heads * lk * hd < SERIAL_WORK) for (int t = 0; t < lq * heads; t++) task.accept(t);
+        else Parallel.forEach(lq * heads, task);
     }
+
+    /** Below this many query·key·dim products a few-query call runs on the calling thread. */
+    static final long SERIAL_WORK = Long.getLong("omnigen2.attn.serialWork", 1L << 20);
 }

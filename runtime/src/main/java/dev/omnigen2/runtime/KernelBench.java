@@ -33,6 +33,9 @@ public final class KernelBench {
     /** A shape to measure: the operation is built (inputs allocated) only when the case runs. */
     private record Case(String kernel, String shape, double flops, double bytes, Supplier<Runnable> setup) {}
 
+    /** Size of the bandwidth probe's buffer and of the cycled decode weights: far larger than the L3 cache. */
+    static final long BANDWIDTH_BYTES = Long.getLong("omnigen2.bench.bandwidthBytes", 1L << 30);
+
     private static List<Case> cases() {
         List<Case> c = new ArrayList<>();
         int[][] linear = {{4096, 2520, 2520}, {4096, 2520, 10240}, {4096, 10240, 2520}, {128, 2048, 11008}, {1, 2048, 11008}};
@@ -45,6 +48,33 @@ public final class KernelBench {
                     return () -> Linear.forward(x, w, null, y);
                 }));
             }
+        // Decode GEMV from memory: the shape above fits a third of its 45 MB BF16 weights in the 32 MB L3 when
+        // called again and again; cycling over copies of 1 GiB in all reads every call from memory, as decoding
+        // does (each layer's weights are read once per token).
+        for (DType dt : List.of(DType.BF16, DType.F32)) {
+            int k = 2048, n = 11008;
+            long one = (long) n * k * dt.byteSize();
+            int copies = (int) Math.max(2, (BANDWIDTH_BYTES + one - 1) / one);
+            c.add(new Case("linear-" + dt.name().toLowerCase(Locale.ROOT),
+                    "M=1 K=" + k + " N=" + n + " x" + copies + " copies", 2.0 * k * n, one + 4.0 * k + 4.0 * n, () -> {
+                Tensor x = filled(DType.F32, 1, 1, k), y = Tensor.zeros(1, n);
+                Tensor[] ws = new Tensor[copies];
+                ws[0] = filled(dt, 2, n, k);
+                for (int i = 1; i < copies; i++) {
+                    ws[i] = Tensor.allocate(dt, n, k);
+                    java.lang.foreign.MemorySegment.copy(ws[0].data(), 0, ws[i].data(), 0, one);
+                }
+                int[] next = {0};
+                return () -> Linear.forward(x, ws[next[0]++ % copies], null, y);
+            }));
+        }
+        for (int streams : new int[] {1, 4, 8})
+            c.add(new Case("bandwidth", "read " + (BANDWIDTH_BYTES >> 20) + " MiB off-heap " + streams + " streams/task",
+                    0, BANDWIDTH_BYTES, () -> {
+                Tensor buf = Tensor.allocate(DType.I64, (int) (BANDWIDTH_BYTES / 8));
+                for (long i = 0; i < buf.numel(); i++) buf.data().setAtIndex(Tensor.I64, i, i);
+                return () -> MemoryBandwidth.read(buf.data(), streams);
+            }));
         c.add(attention("attention", 21, 7, 4352, 120, false));
         c.add(attention("attention", 16, 16, 1024, 128, true));
         int ch = 128, hw = 512;
@@ -118,6 +148,10 @@ public final class KernelBench {
                 Result r = new Result(c.kernel(), c.shape(), threads, c.flops() / median / 1e9, c.bytes() / median / 1e9);
                 out.add(r);
                 onEach.accept(r);
+                // The inputs are off-heap and freed only when collected: the 1 GiB cases would otherwise pile up
+                // (several GB) before the small heap triggers a collection.
+                op = null;
+                System.gc();
             }
         } finally {
             Parallel.setThreads(before);
@@ -125,7 +159,7 @@ public final class KernelBench {
         return out;
     }
 
-    /** {@code [--threads N] [--seconds S] [--only kernel,kernel] [--shape "M=1 K=2048 N=11008"] [--json]}. */
+    /** {@code [--threads N] [--seconds S] [--only kernel,kernel] [--shape "M=1 K=2048 N=11008[,shape…]"] [--json]}. */
     public static void main(String[] args) {
         int threads = Parallel.threads();
         double seconds = 3;
@@ -144,11 +178,11 @@ public final class KernelBench {
             }
         }
         List<String> wanted = only;
-        String wantedShape = shapeOnly;
+        List<String> wantedShape = shapeOnly == null ? null : Arrays.asList(shapeOnly.split(","));
         boolean asJson = json;
         if (!asJson) System.out.println("vectors: " + Vectors.describe());
         List<Result> results = run(threads, seconds,
-                (k, s) -> (wanted == null || wanted.contains(k)) && (wantedShape == null || wantedShape.equals(s)),
+                (k, s) -> (wanted == null || wanted.contains(k)) && (wantedShape == null || wantedShape.contains(s)),
                 r -> { if (!asJson) System.out.println(r); });
         if (asJson) System.out.println(results.stream().map(Result::toJson).toList().toString().replace(", ", ","));
     }

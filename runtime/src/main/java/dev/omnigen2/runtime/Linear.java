@@ -21,11 +21,7 @@ public final class Linear {
     private Linear() {}
 
     public static Tensor forward(Tensor x, Tensor w, Tensor bias) {
-        int[] s = x.shape();
-        if (s.length == 0 || w.rank() != 2)
-            throw new IllegalArgumentException("linear: x " + x + " must have rank >= 1 and weight " + w + " rank 2");
-        s[s.length - 1] = w.size(0);
-        Tensor y = Tensor.zeros(s);
+        Tensor y = outputFor(x, w);
         forward(x, w, bias, y);
         return y;
     }
@@ -55,6 +51,50 @@ public final class Linear {
         } else {
             PackedLinear.run(kernels, x.data(), w, b, y.data(), m, k, n);
         }
+    }
+
+    /**
+     * Several products of the same x: {@code ys[i] = x·ws[i]ᵀ + biases[i]} (biases may be null, or hold nulls).
+     * Bit-identical to calling {@link #forward(Tensor, Tensor, Tensor, Tensor)} for each; with few rows of x
+     * (decoding: q/k/v, gate/up) the products share one pass over the worker pool instead of one fork/join each.
+     */
+    public static void forwardAll(Tensor x, Tensor[] ws, Tensor[] biases, Tensor[] ys) {
+        if (ws.length != ys.length || biases != null && biases.length != ws.length)
+            throw new IllegalArgumentException("linear: " + ws.length + " weights, " + ys.length + " outputs and "
+                    + (biases == null ? "no" : biases.length) + " biases");
+        int m = 0;
+        for (int i = 0; i < ws.length; i++) m = check(x, ws[i], biases == null ? null : biases[i], ys[i]);
+        int k = x.size(-1);
+        if (ws.length == 0) return;
+        if (Vectors.scalar() || m == 0 || k == 0 || m > STREAMED_MAX_ROWS) {
+            for (int i = 0; i < ws.length; i++) forward(x, ws[i], biases == null ? null : biases[i], ys[i]);
+            return;
+        }
+        LinearKernels kernels = LinearKernels.of(Vectors.floats());
+        StreamedLinear.Product[] products = new StreamedLinear.Product[ws.length];
+        for (int i = 0; i < ws.length; i++) {
+            int n = ws[i].size(0);
+            products[i] = new StreamedLinear.Product(ws[i], biasArray(biases == null ? null : biases[i], n, 2 * kernels.lanes()),
+                    ys[i].data(), n);
+        }
+        StreamedLinear.runAll(kernels, x.data(), products, m, k);
+    }
+
+    /** As {@link #forwardAll(Tensor, Tensor[], Tensor[], Tensor[])} into new F32 tensors [rows of x, N_i]. */
+    public static Tensor[] forwardAll(Tensor x, Tensor[] ws, Tensor[] biases) {
+        Tensor[] ys = new Tensor[ws.length];
+        for (int i = 0; i < ws.length; i++) ys[i] = outputFor(x, ws[i]);
+        forwardAll(x, ws, biases, ys);
+        return ys;
+    }
+
+    /** A zero F32 tensor shaped like x with the last dimension N of w. */
+    static Tensor outputFor(Tensor x, Tensor w) {
+        int[] s = x.shape();
+        if (s.length == 0 || w.rank() != 2)
+            throw new IllegalArgumentException("linear: x " + x + " must have rank >= 1 and weight " + w + " rank 2");
+        s[s.length - 1] = w.size(0);
+        return Tensor.zeros(s);
     }
 
     /**

@@ -70,6 +70,75 @@ class LinearKernelTest {
     }
 
     @Test
+    void decodeTaskSizeChangesNoBit() {
+        // Decode tasks are sized in weight bytes (1 MiB): the test shapes fit one task, so force tiny tasks
+        // (several groups, ragged last group, groups of 4 and of 8 rows) and compare with the default grouping.
+        int[][] shapes = {{1, 40, 600}, {3, 33, 530}, {4, 19, 263}, {1, 300, 77}, {2, 70, 70}};
+        long before = StreamedLinear.decodeGroupBytes;
+        for (DType dt : WEIGHT_TYPES)
+            for (int[] s : shapes) {
+                int m = s[0], k = s[1], n = s[2];
+                Tensor x = KernelCheck.random(DType.F32, 70 + m, m, k);
+                Tensor w = KernelCheck.random(dt, 71, n, k);
+                Tensor b = KernelCheck.random(DType.F32, 72, n);
+                Tensor ref = Tensor.zeros(m, n);
+                Linear.scalar(x, w, b, ref);
+                KernelCheck.forEachSpecies(sp -> {
+                    Tensor whole = run(x, w, b, Linear.Path.STREAMED);
+                    try {
+                        for (long bytes : new long[] {1, 8L * k * dt.byteSize(), 12L * k * dt.byteSize()}) {
+                            StreamedLinear.decodeGroupBytes = bytes;
+                            for (int t = 1; t <= 3; t++) {
+                                int threads = t;
+                                String what = dt + " " + sp + " M=" + m + " K=" + k + " N=" + n + ", " + bytes + "-byte tasks, " + t + " threads";
+                                KernelCheck.withThreads(threads, () ->
+                                        KernelCheck.assertBitIdentical(what, run(x, w, b, Linear.Path.STREAMED), whole));
+                            }
+                        }
+                    } finally {
+                        StreamedLinear.decodeGroupBytes = before;
+                    }
+                    KernelCheck.assertClose(dt + " " + sp + " vs scalar", whole, ref, TOL);
+                });
+            }
+    }
+
+    @Test
+    void productsOfOneXTogetherEqualEachAloneBitForBit() {
+        // q/k/v-like (different N, biases, one of them small) and gate/up-like, for decode rows and beyond the
+        // streamed threshold; mixed dtypes in one call; every width and 1-3 threads.
+        int[][] shapes = {{1, 300, 0}, {3, 67, 0}, {4, 130, 0}, {5, 64, 0}, {Linear.STREAMED_MAX_ROWS + 3, 40, 0}};
+        int[] ns = {600, 77, 77, 260};
+        for (int[] s : shapes) {
+            int m = s[0], k = s[1];
+            Tensor x = KernelCheck.random(DType.F32, 40 + m, m, k);
+            Tensor[] ws = new Tensor[ns.length], bs = new Tensor[ns.length];
+            for (int i = 0; i < ns.length; i++) {
+                ws[i] = KernelCheck.random(WEIGHT_TYPES.get(i % WEIGHT_TYPES.size()), 50 + i, ns[i], k);
+                bs[i] = i == 3 ? null : KernelCheck.random(DType.F32, 60 + i, ns[i]);
+            }
+            KernelCheck.forEachSpecies(sp -> {
+                for (int t = 1; t <= 3; t++) {
+                    int threads = t;
+                    KernelCheck.withThreads(threads, () -> {
+                        Tensor[] together = Linear.forwardAll(x, ws, bs);
+                        Tensor[] noBias = Linear.forwardAll(x, ws, null);
+                        for (int i = 0; i < ws.length; i++) {
+                            String what = sp + ", " + threads + " threads, M=" + m + " K=" + k + " product " + i + " (" + ws[i].dtype() + ")";
+                            KernelCheck.assertBitIdentical(what, together[i], Linear.forward(x, ws[i], bs[i]));
+                            KernelCheck.assertBitIdentical(what + " no bias", noBias[i], Linear.forward(x, ws[i], null));
+                        }
+                    });
+                }
+            });
+        }
+        assertThatThrownBy(() -> Linear.forwardAll(Tensor.zeros(1, 3), new Tensor[] {Tensor.zeros(2, 3)}, new Tensor[0]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("biases");
+        assertThatThrownBy(() -> Linear.forwardAll(Tensor.zeros(1, 3), new Tensor[] {Tensor.zeros(2, 3), Tensor.zeros(2, 4)}, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("weight");
+    }
+
+    @Test
     void packedPathCrossesEveryBlockBoundary() {
         // Tiny blocks: several K passes (Y reloaded), several column blocks and X row blocks, edge tiles everywhere.
         PackedLinear.Blocking tiny = new PackedLinear.Blocking(40, 12, 1, 1, 1);

@@ -37,9 +37,8 @@ final class TextAttention {
      * @param cache    the sequence's cache (may be null for a cache-free forward)
      */
     Tensor forward(Tensor x, Tensor cos, Tensor sin, boolean[] keyValid, KvCache cache, int layer) {
-        Tensor q = Device.linear(x, wq, bq);
-        Tensor k = Device.linear(x, wk, bk);
-        Tensor v = Device.linear(x, wv, bv);
+        Tensor[] qkv = Device.linearAll(x, new Tensor[] {wq, wk, wv}, new Tensor[] {bq, bk, bv});
+        Tensor q = qkv[0], k = qkv[1], v = qkv[2];
         Rope.rotateHalf(q, cos, sin, heads, headDim);
         Rope.rotateHalf(k, cos, sin, kvHeads, headDim);
         int past = 0;

@@ -16,8 +16,8 @@ final class TextMlp {
     }
 
     Tensor forward(Tensor x) {
-        Tensor g = Device.linear(x, gate, null);
-        Tensor u = Device.linear(x, up, null);
+        Tensor[] gu = Device.linearAll(x, new Tensor[] {gate, up}, null);
+        Tensor g = gu[0], u = gu[1];
         Activations.swiglu(g, u, g);
         return Device.linear(g, down, null);
     }
