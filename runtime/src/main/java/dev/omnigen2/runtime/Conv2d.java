@@ -1,5 +1,6 @@
 package dev.omnigen2.runtime;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -9,24 +10,39 @@ import java.lang.foreign.MemorySegment;
  * <p>The vector path is an implicit GEMM (out[co, pixel] = Σ_k W[co, k]·X[k, pixel], k = (ci, ky, kx)): one task
  * per output row copies the kh input rows it needs, zero-padded and split into s column phases, into a
  * per-thread buffer, so every tap (ci, ky, kx) is a contiguous run of the buffer for any stride; then a 6-Cout ×
- * 2-vector register block runs over all taps. Weights are widened to F32 and packed once per {@link Packed}
- * (blocks that run a convolution repeatedly hold one from {@link #prepare}); the plain {@code forward} packs per
- * call. Memory beyond the output is one row band per thread and the packed weights. Results do not depend on the
- * thread count.
+ * 2-vector register block runs over all taps. Weights are packed once per {@link Packed}, off the Java heap and in
+ * BF16 when stored so (widened to F32 in registers, which is exact), else in F32 (blocks that run a convolution
+ * repeatedly hold one from {@link #prepare}); the plain {@code forward} packs per call. Memory beyond the output is
+ * one row band per thread and the packed weights. Results do not depend on the thread count.
  */
 public final class Conv2d {
     private Conv2d() {}
 
     public static Tensor forward(Tensor x, Tensor w, Tensor bias, int stride, int padTop, int padLeft, int padBottom, int padRight) {
-        return forward(x, new Packed(w, bias), stride, padTop, padLeft, padBottom, padRight);
+        try (Arena arena = Arena.ofShared()) {
+            return forward(x, new Packed(w, bias, arena), stride, padTop, padLeft, padBottom, padRight);
+        }
     }
 
     /**
-     * Weights (and bias) of one convolution, widened to F32 and packed for the kernel once, at the first call,
-     * then reused: a model block holds one per convolution instead of repacking [Cout, Cin, kh, kw] every call.
-     * The packed copy lives on the heap (4 bytes per weight) as long as the Packed does.
+     * Weights (and bias) of one convolution, packed for the kernel once, at the first vector call, then reused: a
+     * model block holds one per convolution instead of repacking [Cout, Cin, kh, kw] every call. The packed copy
+     * lives off the Java heap, 2 bytes per weight for BF16 weights and 4 for F32 and F16 ones (F16 is widened to F32
+     * when packing), and is freed when the Packed is collected; see {@link #prepare(Tensor, Tensor, Arena)} to free
+     * it at a known time.
      */
-    public static Packed prepare(Tensor w, Tensor bias) { return new Packed(w, bias); }
+    public static Packed prepare(Tensor w, Tensor bias) { return new Packed(w, bias, null); }
+
+    /**
+     * As {@link #prepare(Tensor, Tensor)} with the packed copy allocated from {@code arena} (at the first vector
+     * call, possibly on a pool thread, so the arena must accept allocations from any thread: shared, global or
+     * automatic) and freed when the caller closes it; a convolution run after that fails with an
+     * {@link IllegalStateException}. A model holds one arena for all its convolutions and closes it with itself.
+     */
+    public static Packed prepare(Tensor w, Tensor bias, Arena arena) {
+        java.util.Objects.requireNonNull(arena, "conv2d: arena for the packed weights of " + w);
+        return new Packed(w, bias, arena);
+    }
 
     /** As {@link #forward(Tensor, Tensor, Tensor, int, int, int, int, int)} with prepared weights. */
     public static Tensor forward(Tensor x, Packed p, int stride, int padTop, int padLeft, int padBottom, int padRight) {
@@ -80,28 +96,42 @@ public final class Conv2d {
     public static final class Packed {
         final Tensor weight, bias;
         final int cout, cin, kh, kw;
-        private volatile float[] packed;
+        /** Packed in BF16 (the stored dtype) rather than F32. */
+        final boolean bf16;
+        private final Arena arena;
+        private volatile MemorySegment packed;
         private float[] packedBias;
 
-        private Packed(Tensor w, Tensor bias) {
+        private Packed(Tensor w, Tensor bias, Arena arena) {
             if (w.rank() != 4) throw new IllegalArgumentException("conv2d: weight " + w + " must be [Cout, Cin, kh, kw]");
             cout = w.size(0); cin = w.size(1); kh = w.size(2); kw = w.size(3);
             if (bias != null && bias.numel() != cout) throw new IllegalArgumentException("conv2d: bias " + bias + " for " + cout + " output channels");
             this.weight = w;
             this.bias = bias;
+            this.bf16 = w.dtype() == DType.BF16;
+            this.arena = arena;
         }
 
         public Tensor weight() { return weight; }
 
-        /** Packed weights wp[(cb·taps + k)·MR + r] for blocks of MR output channels (rows past Cout are 0). */
-        float[] packedWeights() {
-            float[] wp = packed;
+        /** Bytes of the packed weights once packed (0 before the first vector call). */
+        public long packedBytes() {
+            MemorySegment wp = packed;
+            return wp == null ? 0 : wp.byteSize();
+        }
+
+        /**
+         * Packed weights, element (cb·taps + k)·MR + r for blocks of MR output channels (rows past Cout are 0), in
+         * BF16 when {@link #bf16}, else F32.
+         */
+        MemorySegment packedWeights() {
+            MemorySegment wp = packed;
             if (wp == null) {
                 synchronized (this) {
                     wp = packed;
                     if (wp == null) {
                         packedBias = ConvKernel.packBias(bias, cout);
-                        packed = wp = ConvKernel.packWeights(weight);
+                        packed = wp = ConvKernel.packWeights(weight, bf16, arena == null ? Arena.ofAuto() : arena);
                     }
                 }
             }

@@ -1,5 +1,6 @@
 package dev.omnigen2.runtime;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.VectorSpecies;
@@ -13,16 +14,26 @@ final class ConvKernel {
     private static final int STRIP_FLOATS = Integer.getInteger("omnigen2.conv.strip", 1 << 16);
     private static final ThreadLocal<float[][]> BAND = ThreadLocal.withInitial(() -> new float[1][0]);
 
-    /** [Cout, Cin, kh, kw] in any float dtype → F32 packed per block of MR output channels (see Conv2d.Packed). */
-    static float[] packWeights(Tensor w) {
+    /**
+     * [Cout, Cin, kh, kw] → packed per block of MR output channels (see Conv2d.Packed) in {@code arena}: BF16 bits
+     * copied as they are when {@code bf16} (w must be BF16), else every float dtype widened to F32. With MR even,
+     * the BF16 weights of rows 2j and 2j + 1 of one tap form one little-endian int (row 2j in the low half).
+     */
+    static MemorySegment packWeights(Tensor w, boolean bf16, Arena arena) {
+        if (bf16 && w.dtype() != DType.BF16) throw new IllegalArgumentException("conv2d: BF16 packing of " + w);
         int cout = w.size(0), taps = w.size(1) * w.size(2) * w.size(3);
         int blocks = (cout + MR - 1) / MR;
-        float[] wp = new float[Math.multiplyExact(blocks * MR, taps)];
+        long elements = Math.multiplyExact((long) blocks * MR, taps);
+        MemorySegment wp = arena.allocate(elements * (bf16 ? 2 : 4), 64);
+        MemorySegment ws = w.data();
         Parallel.forEach(blocks, cb -> {
             for (int r = 0; r < MR; r++) {
                 int co = cb * MR + r;
-                if (co >= cout) break;
-                for (int k = 0; k < taps; k++) wp[(cb * taps + k) * MR + r] = w.getFloat((long) co * taps + k);
+                for (int k = 0; k < taps; k++) {
+                    long at = ((long) cb * taps + k) * MR + r;
+                    if (bf16) wp.setAtIndex(Tensor.I16, at, co < cout ? ws.getAtIndex(Tensor.I16, (long) co * taps + k) : 0);
+                    else wp.setAtIndex(Tensor.F32, at, co < cout ? w.getFloat((long) co * taps + k) : 0f);
+                }
             }
         });
         return wp;
@@ -44,7 +55,10 @@ final class ConvKernel {
         int vl = sp.length();
         OpKernels kern = OpKernels.of(sp);
         int blocks = (cout + MR - 1) / MR;
-        float[] wp = p.packedWeights(), bp = p.packedBias();
+        MemorySegment wp = p.packedWeights();
+        float[] bp = p.packedBias();
+        boolean bf16 = p.bf16;
+        long blockBytes = (long) taps * MR * (bf16 ? 2 : 4);
 
         // Band layout: for each (ci, ky) one padded input row split into s phases of phaseLen columns each;
         // padded column c·s + ph sits at phase ph, index c. Tap (ci, ky, kx) of output column ox is at
@@ -74,9 +88,12 @@ final class ConvKernel {
                 int g1 = Math.min(wo, g0 + group);
                 for (int cb = 0; cb < blocks; cb++) {
                     long rowAt = ((long) cb * MR * ho + oy) * wo * 4;
-                    for (int ox = g0; ox < g1; ox += 2 * vl)
-                        kern.convTile(band, koff, taps, ox, wp, cb * taps * MR, bp, cb * MR, os, rowAt + ox * 4L, plane,
-                                Math.min(MR, cout - cb * MR), Math.min(2 * vl, wo - ox));
+                    long wAt = cb * blockBytes;
+                    int rows = Math.min(MR, cout - cb * MR);
+                    for (int ox = g0; ox < g1; ox += 2 * vl) {
+                        if (bf16) kern.convTileBF16(band, koff, taps, ox, wp, wAt, bp, cb * MR, os, rowAt + ox * 4L, plane, rows, Math.min(2 * vl, wo - ox));
+                        else kern.convTile(band, koff, taps, ox, wp, wAt, bp, cb * MR, os, rowAt + ox * 4L, plane, rows, Math.min(2 * vl, wo - ox));
+                    }
                 }
             }
         });

@@ -6,6 +6,8 @@ import dev.omnigen2.runtime.Elementwise;
 import dev.omnigen2.runtime.Norms;
 import dev.omnigen2.runtime.Tensor;
 
+import java.lang.foreign.Arena;
+
 
 /**
  * diffusers' ResnetBlock2D without time embedding:
@@ -18,24 +20,24 @@ final class ResnetBlock {
     private final Tensor norm1Weight, norm1Bias, norm2Weight, norm2Bias;
     private final Conv2d.Packed conv1, conv2, shortcut;
 
-    ResnetBlock(Weights w, int inChannels, int outChannels, int groups) {
+    ResnetBlock(Weights w, int inChannels, int outChannels, int groups, Arena packs) {
         this.groups = groups;
         this.outChannels = outChannels;
         norm1Weight = w.get("norm1.weight", inChannels);
         norm1Bias = w.get("norm1.bias", inChannels);
-        conv1 = Conv2d.prepare(w.get("conv1.weight", outChannels, inChannels, 3, 3), w.get("conv1.bias", outChannels));
+        conv1 = Conv2d.prepare(w.get("conv1.weight", outChannels, inChannels, 3, 3), w.get("conv1.bias", outChannels), packs);
         norm2Weight = w.get("norm2.weight", outChannels);
         norm2Bias = w.get("norm2.bias", outChannels);
-        conv2 = Conv2d.prepare(w.get("conv2.weight", outChannels, outChannels, 3, 3), w.get("conv2.bias", outChannels));
+        conv2 = Conv2d.prepare(w.get("conv2.weight", outChannels, outChannels, 3, 3), w.get("conv2.bias", outChannels), packs);
         shortcut = inChannels == outChannels ? null
-                : Conv2d.prepare(w.get("conv_shortcut.weight", outChannels, inChannels, 1, 1), w.get("conv_shortcut.bias", outChannels));
+                : Conv2d.prepare(w.get("conv_shortcut.weight", outChannels, inChannels, 1, 1), w.get("conv_shortcut.bias", outChannels), packs);
     }
 
     /** The {@code layers} resnets of one resolution level ({@code resnets.0 …}); the first maps inChannels to outChannels. */
-    static ResnetBlock[] stack(Weights w, int inChannels, int outChannels, int layers, int groups) {
+    static ResnetBlock[] stack(Weights w, int inChannels, int outChannels, int layers, int groups, Arena packs) {
         ResnetBlock[] resnets = new ResnetBlock[layers];
         for (int j = 0; j < layers; j++)
-            resnets[j] = new ResnetBlock(w.prefix("resnets").prefix(j), j == 0 ? inChannels : outChannels, outChannels, groups);
+            resnets[j] = new ResnetBlock(w.prefix("resnets").prefix(j), j == 0 ? inChannels : outChannels, outChannels, groups, packs);
         return resnets;
     }
 
