@@ -22,7 +22,7 @@ final class MidBlock {
         scratch.release(x);
         trace.record("resnets.0", h);
         if (attention != null) {
-            Tensor next = attention.forward(h);
+            Tensor next = attention.forward(h, scratch);
             scratch.release(h);
             h = next;
             trace.record("attentions.0", h);
