@@ -57,7 +57,21 @@ public final class Conv2d {
      * callers can reuse workspaces.
      */
     public static void forward(Tensor x, Packed p, int stride, int padTop, int padLeft, int padBottom, int padRight, Tensor out) {
-        run(x, p, stride, padTop, padLeft, padBottom, padRight, false, out);
+        run(x, null, p, stride, padTop, padLeft, padBottom, padRight, false, false, out);
+    }
+
+    /**
+     * The convolution of {@code norm}(x) — x normalised element by element as it is read, equal bit for bit to
+     * convolving the output of {@link Norms#groupNorm} — into {@code out}; with {@code accumulate} the result is
+     * added to what {@code out} holds (out = conv + out, e.g. a residual connection written in place). Neither
+     * the normalised input nor the convolution's own output is ever materialised; x is not modified. norm may be
+     * null (x as it is). out must not overlap x.
+     */
+    public static void forward(Tensor x, GroupNormInput norm, Packed p, int stride, int padTop, int padLeft, int padBottom,
+                               int padRight, boolean accumulate, Tensor out) {
+        if (norm != null && norm.channels != x.size(0))
+            throw new IllegalArgumentException("conv2d: norm for " + norm.channels + " channels, input " + x);
+        run(x, norm, p, stride, padTop, padLeft, padBottom, padRight, false, accumulate, out);
     }
 
     /**
@@ -67,11 +81,11 @@ public final class Conv2d {
      */
     public static void upsample2xSame(Tensor x, Packed p, Tensor out) {
         int pv = p.kh / 2, ph = p.kw / 2;
-        run(x, p, 1, pv, ph, pv, ph, true, out);
+        run(x, null, p, 1, pv, ph, pv, ph, true, false, out);
     }
 
-    private static void run(Tensor x, Packed p, int stride, int padTop, int padLeft, int padBottom, int padRight,
-                            boolean up2, Tensor out) {
+    private static void run(Tensor x, GroupNormInput norm, Packed p, int stride, int padTop, int padLeft, int padBottom,
+                            int padRight, boolean up2, boolean accumulate, Tensor out) {
         if (x.rank() != 3) throw new IllegalArgumentException("conv2d: input " + x + " must be [Cin, H, W] for weight " + p.weight);
         int f = up2 ? 2 : 1;
         int cin = x.size(0), h = f * x.size(1), wd = f * x.size(2);
@@ -82,8 +96,23 @@ public final class Conv2d {
         if (out.rank() != 3 || out.dtype() != DType.F32 || out.size(0) != p.cout || out.size(1) != ho || out.size(2) != wo)
             throw new IllegalArgumentException("conv2d: out " + out + " must be F32 [" + p.cout + ", " + ho + ", " + wo + "]");
         Tensor xf = x.toF32();
-        if (Vectors.scalar()) forwardScalar(up2 ? Upsample.nearest2x(xf) : xf, p.weight, p.bias, stride, padTop, padLeft, out);
-        else ConvKernel.forward(xf, up2, p, stride, padTop, padLeft, out, Vectors.floats());
+        if (Vectors.scalar()) {
+            // the twin materialises what the vector path computes on the fly
+            if (norm != null) xf = normalised(xf, norm);
+            Tensor conv = accumulate ? Tensor.zeros(out.shape()) : out;
+            forwardScalar(up2 ? Upsample.nearest2x(xf) : xf, p.weight, p.bias, stride, padTop, padLeft, conv);
+            if (accumulate) Elementwise.add(conv, out, out);
+        } else {
+            ConvKernel.forward(xf, norm, up2, p, stride, padTop, padLeft, accumulate, out, Vectors.floats());
+        }
+    }
+
+    private static Tensor normalised(Tensor x, GroupNormInput norm) {
+        Tensor y = Tensor.zeros(x.shape());
+        long plane = x.numel() / x.size(0);
+        for (int ch = 0; ch < x.size(0); ch++)
+            norm.apply(null, ch, x.data(), 4L * ch * plane, y.data(), 4L * ch * plane, (int) plane);
+        return y;
     }
 
     private static int outSize(int n, int pad, int k, int stride, Tensor x, Packed p) {
@@ -132,6 +161,10 @@ public final class Conv2d {
                     if (wp == null) {
                         packedBias = ConvKernel.packBias(bias, cout);
                         packed = wp = ConvKernel.packWeights(weight, bf16, arena == null ? Arena.ofAuto() : arena);
+                        // From now on the vector path reads only the packed copy: let the OS drop the memory-mapped
+                        // source pages from this process's resident set (clean file pages: a later read, e.g. by
+                        // the scalar twin, faults them back in from the page cache).
+                        if (weight.data().isMapped()) weight.data().unload();
                     }
                 }
             }

@@ -45,8 +45,22 @@ final class ConvKernel {
         return bp;
     }
 
-    /** up2: x is read as its nearest-neighbour ×2 upsampling (never materialised). */
-    static void forward(Tensor x, boolean up2, Conv2d.Packed p, int s, int padTop, int padLeft, Tensor out, VectorSpecies<Float> sp) {
+    /** Per-thread off-heap rows: [0] one normalised input row, [1] one output row of every channel (accumulate). */
+    private static final ThreadLocal<MemorySegment[]> ROWS = ThreadLocal.withInitial(() -> new MemorySegment[2]);
+
+    private static MemorySegment row(int which, long bytes) {
+        MemorySegment[] rows = ROWS.get();
+        if (rows[which] == null || rows[which].byteSize() < bytes) rows[which] = Arena.ofAuto().allocate(bytes, 64);
+        return rows[which];
+    }
+
+    /**
+     * up2: x is read as its nearest-neighbour ×2 upsampling (never materialised); norm (or null): x is read
+     * normalised (not with up2); accumulate: out = conv + out.
+     */
+    static void forward(Tensor x, GroupNormInput norm, boolean up2, Conv2d.Packed p, int s, int padTop, int padLeft,
+                        boolean accumulate, Tensor out, VectorSpecies<Float> sp) {
+        if (up2 && norm != null) throw new IllegalArgumentException("conv2d: no input norm with the fused upsampling");
         int f = up2 ? 2 : 1;
         int cin = x.size(0), h = f * x.size(1), wd = f * x.size(2);
         int cout = p.cout, kh = p.kh, kw = p.kw;
@@ -81,21 +95,29 @@ final class ConvKernel {
             if (holder[0].length < need) holder[0] = new float[need];
             float[] band = holder[0];
             if (up2) fillBandUpsampled(xs, band, cin, h, wd, kh, oy, padTop, padLeft, phaseLen, rowLen);
-            else fillBand(xs, band, cin, h, wd, kh, s, oy, padTop, padLeft, phaseLen, rowLen);
+            else fillBand(xs, norm, kern, band, cin, h, wd, kh, s, oy, padTop, padLeft, phaseLen, rowLen);
+            // accumulate: the tiles write this output row of every channel to a thread's row, added to out below
+            MemorySegment dst = accumulate ? row(1, (long) blocks * MR * wo * 4) : os;
+            long dstPlane = accumulate ? (long) wo * 4 : plane;
             // Groups of pixel panels whose band strip (Cin·kh rows × group width) fits in L2 next to the weights;
             // inside a group each 6-channel weight block (in L1) serves every panel before the next block.
             for (int g0 = 0; g0 < wo; g0 += group) {
                 int g1 = Math.min(wo, g0 + group);
                 for (int cb = 0; cb < blocks; cb++) {
-                    long rowAt = ((long) cb * MR * ho + oy) * wo * 4;
+                    long rowAt = accumulate ? (long) cb * MR * wo * 4 : ((long) cb * MR * ho + oy) * wo * 4;
                     long wAt = cb * blockBytes;
                     int rows = Math.min(MR, cout - cb * MR);
                     for (int ox = g0; ox < g1; ox += 2 * vl) {
-                        if (bf16) kern.convTileBF16(band, koff, taps, ox, wp, wAt, bp, cb * MR, os, rowAt + ox * 4L, plane, rows, Math.min(2 * vl, wo - ox));
-                        else kern.convTile(band, koff, taps, ox, wp, wAt, bp, cb * MR, os, rowAt + ox * 4L, plane, rows, Math.min(2 * vl, wo - ox));
+                        if (bf16) kern.convTileBF16(band, koff, taps, ox, wp, wAt, bp, cb * MR, dst, rowAt + ox * 4L, dstPlane, rows, Math.min(2 * vl, wo - ox));
+                        else kern.convTile(band, koff, taps, ox, wp, wAt, bp, cb * MR, dst, rowAt + ox * 4L, dstPlane, rows, Math.min(2 * vl, wo - ox));
                     }
                 }
             }
+            if (accumulate)
+                for (int co = 0; co < cout; co++) {
+                    long at = ((long) co * ho + oy) * wo * 4;
+                    kern.binary(OpKernels.ADD, dst, (long) co * wo * 4, os, at, os, at, wo);
+                }
         });
     }
 
@@ -121,14 +143,22 @@ final class ConvKernel {
         }
     }
 
-    private static void fillBand(MemorySegment xs, float[] band, int cin, int h, int wd, int kh, int s, int oy,
-                                 int padTop, int padLeft, int phaseLen, int rowLen) {
+    /** norm (or null): each input row is normalised into a thread's row first (zero padding stays zero). */
+    private static void fillBand(MemorySegment x, GroupNormInput norm, OpKernels kern, float[] band, int cin, int h, int wd,
+                                 int kh, int s, int oy, int padTop, int padLeft, int phaseLen, int rowLen) {
+        MemorySegment normed = norm == null ? null : row(0, 4L * wd);
         for (int ci = 0; ci < cin; ci++) {
             for (int ky = 0; ky < kh; ky++) {
                 int base = (ci * kh + ky) * rowLen;
                 int iy = oy * s + ky - padTop;
                 if (iy < 0 || iy >= h) { java.util.Arrays.fill(band, base, base + rowLen, 0f); continue; }
                 long src = ((long) ci * h + iy) * wd;
+                MemorySegment xs = x;
+                if (norm != null) {
+                    norm.apply(kern, ci, x, 4 * src, normed, 0, wd);
+                    xs = normed;
+                    src = 0;
+                }
                 if (s == 1) {
                     // padded column c ↔ input column c − padLeft
                     int first = Math.min(padLeft, phaseLen), last = Math.min(phaseLen, padLeft + wd);

@@ -19,7 +19,7 @@ final class MidBlock {
     /** Frees each intermediate (and x, if the pass owns it) once the next stage has read it. */
     Tensor forward(Tensor x, Trace trace, Scratch scratch) {
         Tensor h = first.forward(x, scratch);
-        scratch.release(x);
+        if (h != x) scratch.release(x);
         trace.record("resnets.0", h);
         if (attention != null) {
             Tensor next = attention.forward(h, scratch);
@@ -28,7 +28,7 @@ final class MidBlock {
             trace.record("attentions.0", h);
         }
         Tensor next = second.forward(h, scratch);
-        scratch.release(h);
+        if (next != h) scratch.release(h);
         h = next;
         trace.record("resnets.1", h);
         return h;
