@@ -12,7 +12,14 @@ final class ConvKernel {
     private static final int MR = OpKernels.MR;
     /** Floats of the band strip one panel group reads (256 KiB: a quarter of a Zen 5 L2, room for the weights). */
     private static final int STRIP_FLOATS = Integer.getInteger("omnigen2.conv.strip", 1 << 16);
-    private static final ThreadLocal<float[][]> BAND = ThreadLocal.withInitial(() -> new float[1][0]);
+    /** A thread's band, and which call and output row it holds (consecutive rows of one call share kh − s input rows). */
+    private static final class Band {
+        float[] data = new float[0];
+        Object call;
+        int oy;
+    }
+
+    private static final ThreadLocal<Band> BAND = ThreadLocal.withInitial(Band::new);
 
     /**
      * [Cout, Cin, kh, kw] → packed per block of MR output channels (see Conv2d.Packed) in {@code arena}: BF16 bits
@@ -89,13 +96,27 @@ final class ConvKernel {
         int group = Math.max(1, (STRIP_FLOATS / (cin * kh) - (kw - 1)) / (2 * vl)) * 2 * vl;
         MemorySegment xs = x.data(), os = out.data();
         long plane = (long) ho * wo * 4;
+        Object call = new Object();
         Parallel.forEach(ho, oy -> {
-            float[][] holder = BAND.get();
+            Band held = BAND.get();
             int need = cin * kh * rowLen;
-            if (holder[0].length < need) holder[0] = new float[need];
-            float[] band = holder[0];
-            if (up2) fillBandUpsampled(xs, band, cin, h, wd, kh, oy, padTop, padLeft, phaseLen, rowLen);
-            else fillBand(xs, norm, kern, band, cin, h, wd, kh, s, oy, padTop, padLeft, phaseLen, rowLen);
+            if (held.data.length < need) { held.data = new float[need]; held.call = null; }
+            float[] band = held.data;
+            // A thread mostly runs consecutive rows: the band of row oy − 1 already holds input rows ky ≥ s of this
+            // one (ky − s there), so only the last s rows of each channel are read (and normalised) again.
+            int kyFrom = 0;
+            if (held.call == call && held.oy == oy - 1 && s < kh) {
+                for (int ci = 0; ci < cin; ci++) {
+                    int base = ci * kh * rowLen;
+                    System.arraycopy(band, base + s * rowLen, band, base, (kh - s) * rowLen);
+                }
+                kyFrom = kh - s;
+            }
+            held.call = null; // while the band is being filled
+            if (up2) fillBandUpsampled(xs, band, cin, h, wd, kh, oy, padTop, padLeft, phaseLen, rowLen, kyFrom);
+            else fillBand(xs, norm, kern, band, cin, h, wd, kh, s, oy, padTop, padLeft, phaseLen, rowLen, kyFrom);
+            held.call = call;
+            held.oy = oy;
             // accumulate: the tiles write this output row of every channel to a thread's row, added to out below
             MemorySegment dst = accumulate ? row(1, (long) blocks * MR * wo * 4) : os;
             long dstPlane = accumulate ? (long) wo * 4 : plane;
@@ -126,11 +147,11 @@ final class ConvKernel {
      * row iy/2, logical column ix source column ix/2.
      */
     private static void fillBandUpsampled(MemorySegment xs, float[] band, int cin, int h, int wd, int kh, int oy,
-                                          int padTop, int padLeft, int phaseLen, int rowLen) {
+                                          int padTop, int padLeft, int phaseLen, int rowLen, int kyFrom) {
         int sw = wd / 2, sh = h / 2;
         float[] src = new float[sw];
         for (int ci = 0; ci < cin; ci++) {
-            for (int ky = 0; ky < kh; ky++) {
+            for (int ky = kyFrom; ky < kh; ky++) {
                 int base = (ci * kh + ky) * rowLen;
                 int iy = oy + ky - padTop;
                 if (iy < 0 || iy >= h) { java.util.Arrays.fill(band, base, base + rowLen, 0f); continue; }
@@ -145,10 +166,10 @@ final class ConvKernel {
 
     /** norm (or null): each input row is normalised into a thread's row first (zero padding stays zero). */
     private static void fillBand(MemorySegment x, GroupNormInput norm, OpKernels kern, float[] band, int cin, int h, int wd,
-                                 int kh, int s, int oy, int padTop, int padLeft, int phaseLen, int rowLen) {
+                                 int kh, int s, int oy, int padTop, int padLeft, int phaseLen, int rowLen, int kyFrom) {
         MemorySegment normed = norm == null ? null : row(0, 4L * wd);
         for (int ci = 0; ci < cin; ci++) {
-            for (int ky = 0; ky < kh; ky++) {
+            for (int ky = kyFrom; ky < kh; ky++) {
                 int base = (ci * kh + ky) * rowLen;
                 int iy = oy * s + ky - padTop;
                 if (iy < 0 || iy >= h) { java.util.Arrays.fill(band, base, base + rowLen, 0f); continue; }
