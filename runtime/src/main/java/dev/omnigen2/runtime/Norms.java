@@ -56,36 +56,71 @@ public final class Norms {
      * Statistics are accumulated in double across chunks (a group can hold millions of elements).
      */
     public static void groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, float eps, boolean silu, Tensor out) {
+        if (out.numel() != x.numel() || out.dtype() != DType.F32)
+            throw new IllegalArgumentException("groupNorm: x " + x + " and out " + out + " must be F32 of one size");
+        GroupNormInput norm = groupNormInput(x, groups, weight, bias, eps, silu);
+        int c = x.size(0);
+        long hw = x.numel() / c;
+        int plane = (int) hw, chunks = (plane + CHUNK - 1) / CHUNK;
+        OpKernels k = norm.scalar ? null : OpKernels.of(Vectors.floats());
+        MemorySegment xs = x.data(), os = out.data();
+        Parallel.forEach(c * chunks, t -> {
+            int ch = t / chunks, i = (t % chunks) * CHUNK;
+            norm.apply(k, ch, xs, 4L * (ch * hw + i), os, 4L * (ch * hw + i), Math.min(CHUNK, plane - i));
+        });
+    }
+
+    /**
+     * The statistics of {@link #groupNorm} over x, without writing anything: what a consumer needs to normalise
+     * x element by element as it reads it (see {@link GroupNormInput}).
+     */
+    public static GroupNormInput groupNormInput(Tensor x, int groups, Tensor weight, Tensor bias, float eps, boolean silu) {
         int c = x.size(0);
         if (groups <= 0 || c % groups != 0) throw new IllegalArgumentException("groupNorm: " + c + " channels in " + groups + " groups");
-        if (out.numel() != x.numel() || x.dtype() != DType.F32 || out.dtype() != DType.F32)
-            throw new IllegalArgumentException("groupNorm: x " + x + " and out " + out + " must be F32 of one size");
-        if (Vectors.scalar()) { groupNormScalar(x, groups, weight, bias, eps, silu, out); return; }
-        OpKernels k = OpKernels.of(Vectors.floats());
+        if (x.dtype() != DType.F32) throw new IllegalArgumentException("groupNorm: x " + x + " must be F32");
+        if (weight != null && weight.numel() != c || bias != null && bias.numel() != c)
+            throw new IllegalArgumentException("groupNorm: weight " + weight + " / bias " + bias + " for " + c + " channels");
         long hw = x.numel() / c;
         if (hw > Integer.MAX_VALUE) throw new IllegalArgumentException("groupNorm: channel plane too large: " + x);
         int cpg = c / groups, plane = (int) hw;
-        MemorySegment xs = x.data(), os = out.data();
-        double[] mean = new double[groups], inv = new double[groups];
+        MemorySegment xs = x.data();
+        float[] mean = new float[c], a = new float[c], w = new float[c], b = new float[c];
+        for (int ch = 0; ch < c; ch++) {
+            w[ch] = weight == null ? 1f : weight.getFloat(ch);
+            b[ch] = bias == null ? 0f : bias.getFloat(ch);
+        }
+        boolean scalar = Vectors.scalar();
+        OpKernels k = scalar ? null : OpKernels.of(Vectors.floats());
         Parallel.forEach(groups, g -> {
-            double s = 0;
-            for (int ch = g * cpg; ch < (g + 1) * cpg; ch++)
-                for (int i = 0; i < plane; i += CHUNK) s += k.sum(xs, 4L * (ch * hw + i), Math.min(CHUNK, plane - i));
-            double m = s / ((double) cpg * hw);
-            double v = 0;
-            for (int ch = g * cpg; ch < (g + 1) * cpg; ch++)
-                for (int i = 0; i < plane; i += CHUNK)
-                    v += k.sumSquaredDeviation(xs, 4L * (ch * hw + i), Math.min(CHUNK, plane - i), (float) m);
-            mean[g] = m;
-            inv[g] = 1.0 / Math.sqrt(v / ((double) cpg * hw) + eps);
+            float m, inv;
+            if (scalar) {
+                long o = (long) g * cpg * hw, n = cpg * hw;
+                double sum = 0;
+                for (long i = 0; i < n; i++) sum += xs.getAtIndex(Tensor.F32, o + i);
+                double dm = sum / n;
+                double var = 0;
+                for (long i = 0; i < n; i++) { double d = xs.getAtIndex(Tensor.F32, o + i) - dm; var += d * d; }
+                var /= n;
+                inv = (float) (1.0 / Math.sqrt(var + eps));
+                m = (float) dm;
+            } else {
+                double s = 0;
+                for (int ch = g * cpg; ch < (g + 1) * cpg; ch++)
+                    for (int i = 0; i < plane; i += CHUNK) s += k.sum(xs, 4L * (ch * hw + i), Math.min(CHUNK, plane - i));
+                double dm = s / ((double) cpg * hw);
+                double v = 0;
+                for (int ch = g * cpg; ch < (g + 1) * cpg; ch++)
+                    for (int i = 0; i < plane; i += CHUNK)
+                        v += k.sumSquaredDeviation(xs, 4L * (ch * hw + i), Math.min(CHUNK, plane - i), (float) dm);
+                m = (float) dm;
+                inv = (float) (1.0 / Math.sqrt(v / ((double) cpg * hw) + eps));
+            }
+            for (int ch = g * cpg; ch < (g + 1) * cpg; ch++) {
+                mean[ch] = m;
+                a[ch] = scalar ? inv : inv * w[ch];
+            }
         });
-        int chunks = (plane + CHUNK - 1) / CHUNK;
-        Parallel.forEach(c * chunks, t -> {
-            int ch = t / chunks, i = (t % chunks) * CHUNK, g = ch / cpg;
-            float w = weight == null ? 1f : weight.getFloat(ch), b = bias == null ? 0f : bias.getFloat(ch);
-            float a = (float) inv[g] * w;
-            k.affine(xs, 4L * (ch * hw + i), os, 4L * (ch * hw + i), Math.min(CHUNK, plane - i), (float) mean[g], a, b, silu);
-        });
+        return new GroupNormInput(scalar, mean, a, w, b, silu);
     }
 
     private static int rowsOf(Tensor x, Tensor out, int d, String op) {
@@ -137,31 +172,6 @@ public final class Norms {
                 if (weight != null) v *= weight.getFloat(i);
                 if (bias != null) v += bias.getFloat(i);
                 out.setFloat(o + i, v);
-            }
-        });
-    }
-
-    static void groupNormScalar(Tensor x, int groups, Tensor weight, Tensor bias, float eps, boolean silu, Tensor out) {
-        int c = x.size(0);
-        long hw = x.numel() / c;
-        int cpg = c / groups;
-        Parallel.forEach(groups, g -> {
-            long o = (long) g * cpg * hw, n = cpg * hw;
-            double mean = 0;
-            for (long i = 0; i < n; i++) mean += x.getFloat(o + i);
-            mean /= n;
-            double var = 0;
-            for (long i = 0; i < n; i++) { double d = x.getFloat(o + i) - mean; var += d * d; }
-            var /= n;
-            float inv = (float) (1.0 / Math.sqrt(var + eps));
-            float fm = (float) mean;
-            for (int ch = g * cpg; ch < (g + 1) * cpg; ch++) {
-                float w = weight == null ? 1f : weight.getFloat(ch), b = bias == null ? 0f : bias.getFloat(ch);
-                for (long i = 0; i < hw; i++) {
-                    float v = (x.getFloat(ch * hw + i) - fm) * inv * w + b;
-                    if (silu) v = Activations.silu(v);
-                    out.setFloat(ch * hw + i, v);
-                }
             }
         });
     }

@@ -32,11 +32,16 @@ interface OpKernels {
 
     /**
      * One 6-output-channel × 2-vector-pixel tile of an implicit-GEMM convolution: acc[r][p] = bias[bo + r] +
-     * Σ_k wp[wo + k·6 + r] · band[koff[k] + ox + p]; rows r < {@code rows} and pixels p < {@code pixels} are stored
-     * at byte {@code outOff + r·ldo + 4p} of {@code out}.
+     * Σ_k w[k·6 + r] · band[koff[k] + ox + p], taps summed in order k = 0, 1, …, with w the F32 weights at byte
+     * {@code wo} of {@code wp}; rows r < {@code rows} and pixels p < {@code pixels} are stored at byte
+     * {@code outOff + r·ldo + 4p} of {@code out}.
      */
-    void convTile(float[] band, int[] koff, int taps, int ox, float[] wp, int wo, float[] bias, int bo,
+    void convTile(float[] band, int[] koff, int taps, int ox, java.lang.foreign.MemorySegment wp, long wo, float[] bias, int bo,
                   java.lang.foreign.MemorySegment out, long outOff, long ldo, int rows, int pixels);
+
+    /** As {@link #convTile} with BF16 weights (2 bytes each at byte {@code wo} of {@code wp}), widened exactly; same sums in the same order. */
+    void convTileBF16(float[] band, int[] koff, int taps, int ox, java.lang.foreign.MemorySegment wp, long wo, float[] bias, int bo,
+                      java.lang.foreign.MemorySegment out, long outOff, long ldo, int rows, int pixels);
 
     // ---- pointwise and row kernels (segments are F32, offsets in bytes, n / d in elements) ----
 

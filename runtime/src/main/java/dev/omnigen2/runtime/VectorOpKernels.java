@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
@@ -18,7 +19,10 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorOpKernels implements OpKernels {
     private static final VectorSpecies<Float> F = SpeciesTemplates.classData(MethodHandles.lookup());
     private static final int VL = F.length();
+    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** The high BF16 of an int widened to F32 by masking (the low one by a shift). */
+    private static final int BF16_HIGH = 0xFFFF0000;
 
     VectorOpKernels() {}
 
@@ -164,7 +168,7 @@ final class VectorOpKernels implements OpKernels {
     }
 
     @Override
-    public void convTile(float[] band, int[] koff, int taps, int ox, float[] wp, int wo, float[] bias, int bo,
+    public void convTile(float[] band, int[] koff, int taps, int ox, MemorySegment wp, long wo, float[] bias, int bo,
                          MemorySegment out, long outOff, long ldo, int rows, int pixels) {
         FloatVector a00 = FloatVector.broadcast(F, bias[bo]), a01 = a00;
         FloatVector a10 = FloatVector.broadcast(F, bias[bo + 1]), a11 = a10;
@@ -172,20 +176,75 @@ final class VectorOpKernels implements OpKernels {
         FloatVector a30 = FloatVector.broadcast(F, bias[bo + 3]), a31 = a30;
         FloatVector a40 = FloatVector.broadcast(F, bias[bo + 4]), a41 = a40;
         FloatVector a50 = FloatVector.broadcast(F, bias[bo + 5]), a51 = a50;
-        for (int k = 0, wi = wo; k < taps; k++, wi += MR) {
+        long wi = wo;
+        for (int k = 0; k < taps; k++, wi += 4 * MR) {
             int bi = koff[k] + ox;
             FloatVector x0 = FloatVector.fromArray(F, band, bi), x1 = FloatVector.fromArray(F, band, bi + VL);
-            FloatVector b = FloatVector.broadcast(F, wp[wi]);
+            FloatVector b = FloatVector.broadcast(F, wp.get(Tensor.F32, wi));
             a00 = b.fma(x0, a00); a01 = b.fma(x1, a01);
-            b = FloatVector.broadcast(F, wp[wi + 1]);
+            b = FloatVector.broadcast(F, wp.get(Tensor.F32, wi + 4));
             a10 = b.fma(x0, a10); a11 = b.fma(x1, a11);
-            b = FloatVector.broadcast(F, wp[wi + 2]);
+            b = FloatVector.broadcast(F, wp.get(Tensor.F32, wi + 8));
             a20 = b.fma(x0, a20); a21 = b.fma(x1, a21);
-            b = FloatVector.broadcast(F, wp[wi + 3]);
+            b = FloatVector.broadcast(F, wp.get(Tensor.F32, wi + 12));
             a30 = b.fma(x0, a30); a31 = b.fma(x1, a31);
-            b = FloatVector.broadcast(F, wp[wi + 4]);
+            b = FloatVector.broadcast(F, wp.get(Tensor.F32, wi + 16));
             a40 = b.fma(x0, a40); a41 = b.fma(x1, a41);
-            b = FloatVector.broadcast(F, wp[wi + 5]);
+            b = FloatVector.broadcast(F, wp.get(Tensor.F32, wi + 20));
+            a50 = b.fma(x0, a50); a51 = b.fma(x1, a51);
+        }
+        // Stores written out here rather than in a helper: convTile alone reaches C2's inlining node cutoff, and a
+        // helper left out-of-line forced the accumulators into heap-allocated vector boxes on every call.
+        long l2 = 4L * VL;
+        if (pixels == 2 * VL) {
+            a00.intoMemorySegment(out, outOff, LE); a01.intoMemorySegment(out, outOff + l2, LE);
+            if (rows > 1) { a10.intoMemorySegment(out, outOff + ldo, LE); a11.intoMemorySegment(out, outOff + ldo + l2, LE); }
+            if (rows > 2) { a20.intoMemorySegment(out, outOff + 2 * ldo, LE); a21.intoMemorySegment(out, outOff + 2 * ldo + l2, LE); }
+            if (rows > 3) { a30.intoMemorySegment(out, outOff + 3 * ldo, LE); a31.intoMemorySegment(out, outOff + 3 * ldo + l2, LE); }
+            if (rows > 4) { a40.intoMemorySegment(out, outOff + 4 * ldo, LE); a41.intoMemorySegment(out, outOff + 4 * ldo + l2, LE); }
+            if (rows > 5) { a50.intoMemorySegment(out, outOff + 5 * ldo, LE); a51.intoMemorySegment(out, outOff + 5 * ldo + l2, LE); }
+        } else {
+            VectorMask<Float> m0 = F.indexInRange(0, pixels), m1 = F.indexInRange(VL, pixels);
+            a00.intoMemorySegment(out, outOff, LE, m0); a01.intoMemorySegment(out, outOff + l2, LE, m1);
+            if (rows > 1) { a10.intoMemorySegment(out, outOff + ldo, LE, m0); a11.intoMemorySegment(out, outOff + ldo + l2, LE, m1); }
+            if (rows > 2) { a20.intoMemorySegment(out, outOff + 2 * ldo, LE, m0); a21.intoMemorySegment(out, outOff + 2 * ldo + l2, LE, m1); }
+            if (rows > 3) { a30.intoMemorySegment(out, outOff + 3 * ldo, LE, m0); a31.intoMemorySegment(out, outOff + 3 * ldo + l2, LE, m1); }
+            if (rows > 4) { a40.intoMemorySegment(out, outOff + 4 * ldo, LE, m0); a41.intoMemorySegment(out, outOff + 4 * ldo + l2, LE, m1); }
+            if (rows > 5) { a50.intoMemorySegment(out, outOff + 5 * ldo, LE, m0); a51.intoMemorySegment(out, outOff + 5 * ldo + l2, LE, m1); }
+        }
+    }
+
+    /**
+     * BF16 weights: rows 2j and 2j + 1 of a tap are one int, widened as the BF16 GEMM tiles do (low half by a shift,
+     * high half by a mask). The body repeats {@link #convTile} on purpose; see the note on its stores.
+     */
+    @Override
+    public void convTileBF16(float[] band, int[] koff, int taps, int ox, MemorySegment wp, long wo, float[] bias, int bo,
+                             MemorySegment out, long outOff, long ldo, int rows, int pixels) {
+        FloatVector a00 = FloatVector.broadcast(F, bias[bo]), a01 = a00;
+        FloatVector a10 = FloatVector.broadcast(F, bias[bo + 1]), a11 = a10;
+        FloatVector a20 = FloatVector.broadcast(F, bias[bo + 2]), a21 = a20;
+        FloatVector a30 = FloatVector.broadcast(F, bias[bo + 3]), a31 = a30;
+        FloatVector a40 = FloatVector.broadcast(F, bias[bo + 4]), a41 = a40;
+        FloatVector a50 = FloatVector.broadcast(F, bias[bo + 5]), a51 = a50;
+        long wi = wo;
+        for (int k = 0; k < taps; k++, wi += 2 * MR) {
+            int bi = koff[k] + ox;
+            FloatVector x0 = FloatVector.fromArray(F, band, bi), x1 = FloatVector.fromArray(F, band, bi + VL);
+            IntVector p = IntVector.broadcast(I, wp.get(Tensor.I32, wi));
+            FloatVector b = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            a00 = b.fma(x0, a00); a01 = b.fma(x1, a01);
+            b = p.and(BF16_HIGH).reinterpretAsFloats();
+            a10 = b.fma(x0, a10); a11 = b.fma(x1, a11);
+            p = IntVector.broadcast(I, wp.get(Tensor.I32, wi + 4));
+            b = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            a20 = b.fma(x0, a20); a21 = b.fma(x1, a21);
+            b = p.and(BF16_HIGH).reinterpretAsFloats();
+            a30 = b.fma(x0, a30); a31 = b.fma(x1, a31);
+            p = IntVector.broadcast(I, wp.get(Tensor.I32, wi + 8));
+            b = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            a40 = b.fma(x0, a40); a41 = b.fma(x1, a41);
+            b = p.and(BF16_HIGH).reinterpretAsFloats();
             a50 = b.fma(x0, a50); a51 = b.fma(x1, a51);
         }
         // Stores written out here rather than in a helper: convTile alone reaches C2's inlining node cutoff, and a

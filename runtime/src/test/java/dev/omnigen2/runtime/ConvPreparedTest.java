@@ -42,9 +42,9 @@ class ConvPreparedTest {
     @Test
     void fusedUpsampleEqualsUpsampleThenConvolve() {
         Random r = new Random(11);
-        for (int[] dims : new int[][] {{5, 7, 3, 17}, {3, 4, 1, 1}, {16, 6, 5, 40}}) {
+        for (int[] dims : new int[][] {{5, 7, 3, 17}, {3, 4, 1, 1}, {16, 6, 5, 40}, {8, 13, 4, 9}}) for (DType dt : new DType[] {DType.F16, DType.BF16}) {
             int cin = dims[0], cout = dims[1], h = dims[2], wd = dims[3];
-            Tensor x = ConvSweepTest.random(r, DType.F32, cin, h, wd), w = ConvSweepTest.random(r, DType.F16, cout, cin, 3, 3);
+            Tensor x = ConvSweepTest.random(r, DType.F32, cin, h, wd), w = ConvSweepTest.random(r, dt, cout, cin, 3, 3);
             Tensor b = ConvSweepTest.random(r, DType.F32, cout);
             Conv2d.Packed p = Conv2d.prepare(w, b);
             Vectors.force("scalar");
@@ -55,7 +55,63 @@ class ConvPreparedTest {
                 float[] expected = Conv2d.same(upsampled, w, b).toFloatArray();
                 Tensor out = Tensor.zeros(cout, 2 * h, 2 * wd);
                 Conv2d.upsample2xSame(x, p, out);
-                assertThat(out.toFloatArray()).as(width + " " + java.util.Arrays.toString(dims)).isEqualTo(expected);
+                assertThat(out.toFloatArray()).as(width + " " + dt + " " + java.util.Arrays.toString(dims)).isEqualTo(expected);
+            }
+        }
+    }
+
+    @Test
+    void packedWeightsLiveInTheCallersArenaInTheirStoredWidth() {
+        Random r = new Random(5);
+        Tensor x = ConvSweepTest.random(r, DType.F32, 4, 5, 7);
+        // 7 output channels pack as two blocks of 6 (the last padded with zeros): 12 × 4·3·3 weights
+        for (DType dt : new DType[] {DType.BF16, DType.F32, DType.F16}) {
+            Tensor w = ConvSweepTest.random(r, dt, 7, 4, 3, 3), b = ConvSweepTest.random(r, DType.F32, 7);
+            Vectors.force("preferred");
+            float[] expected = Conv2d.same(x, w, b).toFloatArray();
+            Conv2d.Packed p;
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
+                p = Conv2d.prepare(w, b, arena);
+                assertThat(p.packedBytes()).as(dt + " before the first call").isZero();
+                assertThat(Conv2d.forward(x, p, 1, 1, 1, 1, 1).toFloatArray()).as(dt.toString()).isEqualTo(expected);
+                assertThat(p.packedBytes()).as(dt + " packed bytes").isEqualTo(12L * 36 * (dt == DType.BF16 ? 2 : 4));
+            }
+            Conv2d.Packed closed = p;
+            assertThatThrownBy(() -> Conv2d.forward(x, closed, 1, 1, 1, 1, 1)).as(dt + " after close")
+                    .isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
+    void normalisedInputAndAccumulationEqualGroupNormThenConvThenAdd() {
+        Random r = new Random(13);
+        // {cin, cout, h, w, stride}; 3×3 same padding, or the downsampler's (0, 0, 1, 1) at stride 2
+        for (int[] d : new int[][] {{8, 6, 5, 21}, {12, 13, 4, 37}, {4, 7, 6, 9, 2}}) for (DType dt : new DType[] {DType.BF16, DType.F32}) {
+            int cin = d[0], cout = d[1], h = d[2], wd = d[3], stride = d.length > 4 ? d[4] : 1;
+            int[] pad = stride == 1 ? new int[] {1, 1, 1, 1} : new int[] {0, 0, 1, 1};
+            Tensor x = ConvSweepTest.random(r, DType.F32, cin, h, wd), w = ConvSweepTest.random(r, dt, cout, cin, 3, 3);
+            Tensor b = ConvSweepTest.random(r, DType.F32, cout), gw = ConvSweepTest.random(r, DType.F32, cin);
+            Tensor gb = ConvSweepTest.random(r, DType.F32, cin);
+            Conv2d.Packed p = Conv2d.prepare(w, b);
+            int ho = (h + pad[0] + pad[2] - 3) / stride + 1, wo = (wd + pad[1] + pad[3] - 3) / stride + 1;
+            Tensor residual = ConvSweepTest.random(r, DType.F32, cout, ho, wo);
+            for (String width : ConvSweepTest.widthsAndScalar()) for (boolean silu : new boolean[] {true, false}) {
+                Vectors.force(width);
+                String what = width + " " + dt + " silu " + silu + " " + java.util.Arrays.toString(d);
+                Tensor normed = Tensor.zeros(cin, h, wd);
+                Norms.groupNorm(x, 2, gw, gb, 1e-6f, silu, normed);
+                Tensor expected = Conv2d.forward(normed, p, stride, pad[0], pad[1], pad[2], pad[3]);
+                Tensor sum = Tensor.zeros(cout, ho, wo);
+                Elementwise.add(expected, residual, sum);
+                GroupNormInput norm = Norms.groupNormInput(x, 2, gw, gb, 1e-6f, silu);
+                Tensor out = Tensor.zeros(cout, ho, wo);
+                out.setFloat(3, Float.NaN);
+                Conv2d.forward(x, norm, p, stride, pad[0], pad[1], pad[2], pad[3], false, out);
+                assertThat(out.toFloatArray()).as(what).isEqualTo(expected.toFloatArray());
+                Tensor acc = Tensor.zeros(cout, ho, wo);
+                acc.data().copyFrom(residual.data());
+                Conv2d.forward(x, norm, p, stride, pad[0], pad[1], pad[2], pad[3], true, acc);
+                assertThat(acc.toFloatArray()).as(what + " accumulated").isEqualTo(sum.toFloatArray());
             }
         }
     }

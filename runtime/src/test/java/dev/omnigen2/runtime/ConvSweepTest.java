@@ -12,7 +12,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Conv2d: scalar twin against a naive double-precision convolution; the vector path at every supported width and
  * weight dtype (F32, BF16, F16) against the twin on odd channel counts, widths with vector tails, 3×3 and 1×1,
  * stride 1 and 2, symmetric and the VAE downsampler's asymmetric (0, 1, 0, 1) padding; thread counts 1, 2, 3 give
- * bit-identical results.
+ * bit-identical results. BF16 and F16 weights, packed in their own width or widened, give bit for bit the result of
+ * their exact F32 copy at every width (the widening is exact and the taps are summed in the same order).
  */
 class ConvSweepTest {
     @AfterEach
@@ -90,6 +91,30 @@ class ConvSweepTest {
                 }
             }
         }
+    }
+
+    @Test
+    void halfPrecisionWeightsEqualTheirF32CopyBitForBitAtEveryWidth() {
+        for (Case c : CASES) {
+            for (DType dt : new DType[] {DType.BF16, DType.F16}) {
+                Random r = new Random(c.name().hashCode() + 31 * dt.ordinal());
+                Tensor x = random(r, DType.F32, c.cin(), c.h(), c.w());
+                Tensor w = random(r, dt, c.cout(), c.cin(), c.k(), c.k());
+                Tensor wf = w.toF32();
+                Tensor b = c.bias() ? random(r, DType.F32, c.cout()) : null;
+                for (String width : widthsAndScalar()) {
+                    Vectors.force(width);
+                    assertThat(conv(c, x, w, b).toFloatArray()).as(c.name() + " " + dt + " " + width)
+                            .isEqualTo(conv(c, x, wf, b).toFloatArray());
+                }
+            }
+        }
+    }
+
+    static List<String> widthsAndScalar() {
+        List<String> out = new java.util.ArrayList<>(Widths.supported());
+        out.add("scalar");
+        return out;
     }
 
     @Test

@@ -32,15 +32,21 @@ public final class MicroKernelProbe {
                     sec / iters * 1e6, 2.0 * rowsPad * kt * (hd + hdPad) / 270e9 * 1e6);
             // conv tile: 1152 taps
             int taps = 1152;
-            float[] band = new float[taps + 64 + 512], wp = new float[taps * 6], bias = new float[6];
+            float[] band = new float[taps + 64 + 512], bias = new float[6];
+            var arena = java.lang.foreign.Arena.ofAuto();
+            var wp = arena.allocate(taps * 6L * 4, 64);
             int[] koff = new int[taps];
             for (int t = 0; t < taps; t++) koff[t] = t % 512;
-            var seg = java.lang.foreign.Arena.ofAuto().allocate(6L * 4096 * 4, 64);
+            var seg = arena.allocate(6L * 4096 * 4, 64);
             c0 = AttentionConvBench.cpu();
             int citers = 50000;
             for (int i = 0; i < citers; i++) k.convTile(band, koff, taps, i % 16, wp, 0, bias, 0, seg, 0, 4096 * 4, 6, kw);
             sec = (AttentionConvBench.cpu() - c0) * 1e-9;
             System.out.printf("convTile: %.1f GFLOP/cpu-s%n", 2.0 * 6 * kw * taps * citers / sec * 1e-9);
+            c0 = AttentionConvBench.cpu();
+            for (int i = 0; i < citers; i++) k.convTileBF16(band, koff, taps, i % 16, wp, 0, bias, 0, seg, 0, 4096 * 4, 6, kw);
+            sec = (AttentionConvBench.cpu() - c0) * 1e-9;
+            System.out.printf("convTileBF16: %.1f GFLOP/cpu-s%n", 2.0 * 6 * kw * taps * citers / sec * 1e-9);
         }
     }
 }

@@ -5,6 +5,8 @@ import dev.omnigen2.runtime.Conv2d;
 import dev.omnigen2.runtime.Norms;
 import dev.omnigen2.runtime.Tensor;
 
+import java.lang.foreign.Arena;
+
 
 /**
  * Latent [latent_channels, h, w] → image [out_channels, h·f, w·f], unclamped: conv_in, mid block, one up block
@@ -18,22 +20,22 @@ final class Decoder {
     private final MidBlock midBlock;
     private final UpBlock[] upBlocks;
 
-    Decoder(Weights w, FluxVaeConfig config) {
+    Decoder(Weights w, FluxVaeConfig config, Arena packs) {
         this.config = config;
         int groups = config.normNumGroups(), levels = config.levels(), deepest = config.deepestChannels();
-        convIn = Conv2d.prepare(w.get("conv_in.weight", deepest, config.latentChannels(), 3, 3), w.get("conv_in.bias", deepest));
-        midBlock = new MidBlock(w.prefix("mid_block"), deepest, groups, config.midBlockAddAttention());
+        convIn = Conv2d.prepare(w.get("conv_in.weight", deepest, config.latentChannels(), 3, 3), w.get("conv_in.bias", deepest), packs);
+        midBlock = new MidBlock(w.prefix("mid_block"), deepest, groups, config.midBlockAddAttention(), packs);
         upBlocks = new UpBlock[levels];
         int in = deepest;
         for (int i = 0; i < levels; i++) {
             int out = config.channels(levels - 1 - i);
             upBlocks[i] = new UpBlock(w.prefix("up_blocks").prefix(i), in, out, config.layersPerBlock() + 1, groups,
-                    i < levels - 1);
+                    i < levels - 1, packs);
             in = out;
         }
         normOutWeight = w.get("conv_norm_out.weight", config.channels(0));
         normOutBias = w.get("conv_norm_out.bias", config.channels(0));
-        convOut = Conv2d.prepare(w.get("conv_out.weight", config.outChannels(), config.channels(0), 3, 3), w.get("conv_out.bias", config.outChannels()));
+        convOut = Conv2d.prepare(w.get("conv_out.weight", config.outChannels(), config.channels(0), 3, 3), w.get("conv_out.bias", config.outChannels()), packs);
     }
 
     Tensor forward(Tensor latent, Trace trace) {

@@ -4,6 +4,8 @@ import dev.omnigen2.models.Weights;
 import dev.omnigen2.runtime.Conv2d;
 import dev.omnigen2.runtime.Tensor;
 
+import java.lang.foreign.Arena;
+
 /**
  * Halves the resolution with a 3×3 stride-2 convolution after padding one zero row at the bottom and one zero
  * column at the right only (upstream pads (0, 1, 0, 1) and convolves without padding). A symmetric padding
@@ -12,8 +14,8 @@ import dev.omnigen2.runtime.Tensor;
 final class Downsample {
     private final Conv2d.Packed conv;
 
-    Downsample(Weights w, int channels) {
-        conv = Conv2d.prepare(w.get("conv.weight", channels, channels, 3, 3), w.get("conv.bias", channels));
+    Downsample(Weights w, int channels, Arena packs) {
+        conv = Conv2d.prepare(w.get("conv.weight", channels, channels, 3, 3), w.get("conv.bias", channels), packs);
     }
 
     Tensor forward(Tensor x, Scratch scratch) {

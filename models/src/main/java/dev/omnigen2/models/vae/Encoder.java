@@ -5,6 +5,8 @@ import dev.omnigen2.runtime.Conv2d;
 import dev.omnigen2.runtime.Norms;
 import dev.omnigen2.runtime.Tensor;
 
+import java.lang.foreign.Arena;
+
 
 /**
  * Image [in_channels, H, W] in [-1, 1] → posterior moments [2·latent_channels, H/f, W/f] (mean, then raw
@@ -17,20 +19,20 @@ final class Encoder {
     private final DownBlock[] downBlocks;
     private final MidBlock midBlock;
 
-    Encoder(Weights w, FluxVaeConfig config) {
+    Encoder(Weights w, FluxVaeConfig config, Arena packs) {
         this.config = config;
         int groups = config.normNumGroups(), levels = config.levels(), deepest = config.deepestChannels();
-        convIn = Conv2d.prepare(w.get("conv_in.weight", config.channels(0), config.inChannels(), 3, 3), w.get("conv_in.bias", config.channels(0)));
+        convIn = Conv2d.prepare(w.get("conv_in.weight", config.channels(0), config.inChannels(), 3, 3), w.get("conv_in.bias", config.channels(0)), packs);
         downBlocks = new DownBlock[levels];
         for (int i = 0; i < levels; i++) {
             int in = config.channels(Math.max(0, i - 1)), out = config.channels(i);
             downBlocks[i] = new DownBlock(w.prefix("down_blocks").prefix(i), in, out, config.layersPerBlock(), groups,
-                    i < levels - 1);
+                    i < levels - 1, packs);
         }
-        midBlock = new MidBlock(w.prefix("mid_block"), deepest, groups, config.midBlockAddAttention());
+        midBlock = new MidBlock(w.prefix("mid_block"), deepest, groups, config.midBlockAddAttention(), packs);
         normOutWeight = w.get("conv_norm_out.weight", deepest);
         normOutBias = w.get("conv_norm_out.bias", deepest);
-        convOut = Conv2d.prepare(w.get("conv_out.weight", 2 * config.latentChannels(), deepest, 3, 3), w.get("conv_out.bias", 2 * config.latentChannels()));
+        convOut = Conv2d.prepare(w.get("conv_out.weight", 2 * config.latentChannels(), deepest, 3, 3), w.get("conv_out.bias", 2 * config.latentChannels()), packs);
     }
 
     Tensor forward(Tensor image, Trace trace) {

@@ -6,13 +6,15 @@ import dev.omnigen2.runtime.Tensor;
 import dev.omnigen2.safetensors.Safetensors;
 import dev.omnigen2.safetensors.TensorStore;
 
+import java.lang.foreign.Arena;
 import java.nio.file.Path;
 
 /**
  * The Flux VAE (diffusers {@code AutoencoderKL}) of OmniGen2: reference images enter the transformer through
  * {@link #encode}, generated latents leave through {@link #decode}. Works on one image at a time, laid out
  * [C, H, W] in F32 (a leading batch dimension of 1 is accepted and dropped). Weights stay memory-mapped in their
- * stored dtype.
+ * stored dtype; each convolution packs its weights at its first use (off the Java heap, BF16 weights in BF16), and
+ * {@link #close} frees those packed copies with the mapping.
  *
  * <p>The OmniGen2 pipeline moves latents between the VAE's space and the transformer's with
  * {@link #scaleLatent} ({@code (z − shift)·scale}, after encoding) and {@link #unscaleLatent}
@@ -25,6 +27,8 @@ import java.nio.file.Path;
 public final class FluxVae implements AutoCloseable {
     private final FluxVaeConfig config;
     private final TensorStore store;
+    /** The packed convolution weights (allocated at first use, on any thread), freed by {@link #close}. */
+    private final Arena packs = Arena.ofShared();
     private final Encoder encoder;
     private final Decoder decoder;
     private final Conv2d.Packed quantConv, postQuantConv;
@@ -33,13 +37,13 @@ public final class FluxVae implements AutoCloseable {
         this.config = config;
         this.store = store;
         Weights w = Weights.of(store);
-        encoder = new Encoder(w.prefix("encoder"), config);
-        decoder = new Decoder(w.prefix("decoder"), config);
+        encoder = new Encoder(w.prefix("encoder"), config, packs);
+        decoder = new Decoder(w.prefix("decoder"), config, packs);
         int moments = 2 * config.latentChannels(), latent = config.latentChannels();
         quantConv = config.useQuantConv()
-                ? Conv2d.prepare(w.get("quant_conv.weight", moments, moments, 1, 1), w.get("quant_conv.bias", moments)) : null;
+                ? Conv2d.prepare(w.get("quant_conv.weight", moments, moments, 1, 1), w.get("quant_conv.bias", moments), packs) : null;
         postQuantConv = config.usePostQuantConv()
-                ? Conv2d.prepare(w.get("post_quant_conv.weight", latent, latent, 1, 1), w.get("post_quant_conv.bias", latent)) : null;
+                ? Conv2d.prepare(w.get("post_quant_conv.weight", latent, latent, 1, 1), w.get("post_quant_conv.bias", latent), packs) : null;
         w.checkAllUsed();
     }
 
@@ -152,5 +156,11 @@ public final class FluxVae implements AutoCloseable {
     }
 
     @Override
-    public void close() { store.close(); }
+    public void close() {
+        try {
+            packs.close();
+        } finally {
+            store.close();
+        }
+    }
 }

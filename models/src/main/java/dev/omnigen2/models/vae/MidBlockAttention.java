@@ -4,6 +4,7 @@ import dev.omnigen2.models.Weights;
 import dev.omnigen2.runtime.Attention;
 import dev.omnigen2.runtime.Device;
 import dev.omnigen2.runtime.Elementwise;
+import dev.omnigen2.runtime.Norms;
 import dev.omnigen2.runtime.Tensor;
 
 /**
@@ -32,18 +33,34 @@ final class MidBlockAttention {
         outBias = w.get("to_out.0.bias", channels);
     }
 
-    /** x [C, H, W] → x + attention(x), same shape. */
-    Tensor forward(Tensor x) {
-        int h = x.size(1), w = x.size(2);
-        Tensor normed = VaeOps.groupNorm(x, groups, normWeight, normBias, false);
-        Tensor tokens = VaeOps.transpose(normed.reshape(channels, h * w));
-        Tensor q = Device.linear(tokens, qWeight, qBias);
-        Tensor k = Device.linear(tokens, kWeight, kBias);
-        Tensor v = Device.linear(tokens, vWeight, vBias);
+    /**
+     * x [C, H, W] → x + attention(x), same shape, every buffer from {@code scratch} and each intermediate freed as
+     * soon as it is consumed (at 1024² px the mid block works on 16,384 tokens: 32 MiB per intermediate).
+     */
+    Tensor forward(Tensor x, Scratch scratch) {
+        int h = x.size(1), w = x.size(2), n = h * w;
+        Tensor normed = scratch.allocate(channels, h, w);
+        Norms.groupNorm(x, groups, normWeight, normBias, FluxVaeConfig.NORM_EPS, false, normed);
+        Tensor tokens = scratch.allocate(n, channels);
+        VaeOps.transpose(normed.reshape(channels, n), tokens);
+        scratch.release(normed);
+        Tensor q = scratch.allocate(n, channels), k = scratch.allocate(n, channels), v = scratch.allocate(n, channels);
+        Device.linear(tokens, qWeight, qBias, q);
+        Device.linear(tokens, kWeight, kBias, k);
+        Device.linear(tokens, vWeight, vBias, v);
+        scratch.release(tokens);
         float scale = (float) (1.0 / Math.sqrt(channels));
-        Tensor attended = Attention.forward(q, k, v, 1, 1, channels, scale, Attention.Mask.NONE);
-        Tensor projected = Device.linear(attended, outWeight, outBias);
-        Tensor out = VaeOps.transpose(projected).reshape(channels, h, w);
+        Tensor attended = scratch.allocate(n, channels);
+        Attention.forward(q, k, v, attended, 1, 1, channels, scale, Attention.Mask.NONE);
+        scratch.release(q);
+        scratch.release(k);
+        scratch.release(v);
+        Tensor projected = scratch.allocate(n, channels);
+        Device.linear(attended, outWeight, outBias, projected);
+        scratch.release(attended);
+        Tensor out = scratch.allocate(channels, h, w);
+        VaeOps.transpose(projected, out.reshape(channels, n));
+        scratch.release(projected);
         Elementwise.add(out, x, out);
         return out;
     }

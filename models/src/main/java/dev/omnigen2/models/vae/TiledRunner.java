@@ -2,6 +2,7 @@ package dev.omnigen2.models.vae;
 
 import dev.omnigen2.runtime.Tensor;
 
+import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -17,7 +18,8 @@ import java.util.function.UnaryOperator;
  *       of the new tile grows linearly, y / blend;</li>
  *   <li>each tile contributes its top-left {@code keep × keep} corner to the result.</li>
  * </ol>
- * Only the previous row of output tiles is kept, not every tile.
+ * Only the previous row of output tiles is kept, not every tile. Each input tile is freed as soon as the network
+ * has run on it, so the network must return a new tensor, never its input or a view of it.
  */
 final class TiledRunner {
     private TiledRunner() {}
@@ -33,7 +35,11 @@ final class TiledRunner {
             List<Tensor> row = new ArrayList<>();
             List<Tensor> kept = new ArrayList<>();
             for (int x = 0, j = 0; x < w; x += inStride, j++) {
-                Tensor tile = network.apply(VaeOps.crop(input, y, x, inTile, inTile));
+                Tensor tile;
+                // the input tile is dead once the network has run: free it now, not at the next collection
+                try (Arena inputTile = Arena.ofShared()) {
+                    tile = network.apply(VaeOps.crop(input, y, x, inTile, inTile, inputTile));
+                }
                 if (above != null) blendRows(above.get(j), tile, blend);
                 if (j > 0) blendColumns(row.get(j - 1), tile, blend);
                 row.add(tile);

@@ -5,6 +5,7 @@ import dev.omnigen2.runtime.Norms;
 import dev.omnigen2.runtime.Parallel;
 import dev.omnigen2.runtime.Tensor;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -24,9 +25,17 @@ final class VaeOps {
 
     /** [R, C] → [C, R] (a contiguous copy), blocked so both sides are walked in cache-sized tiles. */
     static Tensor transpose(Tensor x) {
+        Tensor out = Tensor.zeros(x.size(1), x.size(0));
+        transpose(x, out);
+        return out;
+    }
+
+    /** As {@link #transpose(Tensor)} into {@code out} [C, R] (F32, must not overlap x). */
+    static void transpose(Tensor x, Tensor out) {
         requireF32(x, "transpose");
         int rows = x.size(0), cols = x.size(1);
-        Tensor out = Tensor.zeros(cols, rows);
+        if (out.rank() != 2 || out.size(0) != cols || out.size(1) != rows || out.dtype() != x.dtype())
+            throw new IllegalArgumentException("transpose: out " + out + " for " + x);
         MemorySegment src = x.data(), dst = out.data();
         final int block = 64;
         int rowBlocks = (rows + block - 1) / block;
@@ -39,15 +48,17 @@ final class VaeOps {
                         dst.setAtIndex(Tensor.F32, (long) c * rows + r, src.getAtIndex(Tensor.F32, (long) r * cols + c));
             }
         });
-        return out;
     }
 
     /** Rows [y0, y0+h) and columns [x0, x0+w) of every channel of [C, H, W], clipped to the tensor; a copy. */
-    static Tensor crop(Tensor x, int y0, int x0, int h, int w) {
+    static Tensor crop(Tensor x, int y0, int x0, int h, int w) { return crop(x, y0, x0, h, w, null); }
+
+    /** As {@link #crop(Tensor, int, int, int, int)}, the copy allocated in {@code arena} (null: collected). */
+    static Tensor crop(Tensor x, int y0, int x0, int h, int w, Arena arena) {
         requireF32(x, "crop");
         int c = x.size(0), hh = x.size(1), ww = x.size(2);
         int h1 = Math.min(h, hh - y0), w1 = Math.min(w, ww - x0);
-        Tensor out = Tensor.zeros(c, h1, w1);
+        Tensor out = arena == null ? Tensor.zeros(c, h1, w1) : Scratch.tensor(arena, c, h1, w1);
         for (int ch = 0; ch < c; ch++)
             for (int y = 0; y < h1; y++)
                 MemorySegment.copy(x.data(), (((long) ch * hh + y0 + y) * ww + x0) * 4,
