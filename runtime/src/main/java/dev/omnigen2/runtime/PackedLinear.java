@@ -35,7 +35,7 @@ final class PackedLinear {
     /** Scratch for tiles cut by the edge of Y: MR rows of up to 64 columns (two 1024-bit vectors). */
     private static final ThreadLocal<MemorySegment> EDGE =
             ThreadLocal.withInitial(() -> java.lang.foreign.Arena.ofAuto().allocate(4L * LinearKernels.MR * 64, 64));
-    private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> ROWS = ThreadLocal.withInitial(() -> new float[0]);
 
     private PackedLinear() {}
 
@@ -128,53 +128,75 @@ final class PackedLinear {
     /** X rows is + [q·MR, q·MR+MR) × K [p0, p0+kc) into A panel q ([kc][MR] at q·MR·kc), zero rows past M. */
     private static void packA(MemorySegment x, int m, int k, int is, int q, int p0, int kc, float[] a) {
         int mr = LinearKernels.MR, base = q * mr * kc;
-        float[] row = ROW.get();
-        if (row.length < kc) ROW.set(row = new float[kc]);
+        float[] rows = ROWS.get();
+        if (rows.length < mr * kc) ROWS.set(rows = new float[mr * kc]);
         for (int r = 0; r < mr; r++) {
             int i = is + q * mr + r;
-            if (i < m) {
-                MemorySegment.copy(x, Tensor.F32, 4L * ((long) i * k + p0), row, 0, kc);
-                for (int t = 0; t < kc; t++) a[base + t * mr + r] = row[t];
-            } else {
-                for (int t = 0; t < kc; t++) a[base + t * mr + r] = 0f;
-            }
+            if (i < m) MemorySegment.copy(x, Tensor.F32, 4L * ((long) i * k + p0), rows, r * kc, kc);
+            else java.util.Arrays.fill(rows, r * kc, (r + 1) * kc, 0f);
         }
+        interleave(rows, mr, kc, a, base);
     }
 
     /** Weight rows [j, j+nr) × K [p0, p0+kc) as F32 into [kc][nr], zero columns past N. */
     private static void packFloat(Tensor wt, int k, int n, int j, int p0, int kc, int nr, float[] dst, int base) {
         MemorySegment w = wt.data();
         boolean f16 = wt.dtype() == DType.F16;
-        float[] row = new float[kc];
+        float[] rows = ROWS.get();
+        if (rows.length < nr * kc) ROWS.set(rows = new float[nr * kc]);
         short[] half = f16 ? new short[kc] : null;
         for (int c = 0; c < nr; c++) {
-            if (j + c < n) {
-                long off = (long) (j + c) * k + p0;
-                if (f16) {
-                    MemorySegment.copy(w, Tensor.I16, 2L * off, half, 0, kc);
-                    for (int t = 0; t < kc; t++) row[t] = Float.float16ToFloat(half[t]);
-                } else {
-                    MemorySegment.copy(w, Tensor.F32, 4L * off, row, 0, kc);
-                }
-                for (int t = 0; t < kc; t++) dst[base + t * nr + c] = row[t];
+            int at = c * kc;
+            if (j + c >= n) {
+                java.util.Arrays.fill(rows, at, at + kc, 0f);
+            } else if (f16) {
+                MemorySegment.copy(w, Tensor.I16, 2L * ((long) (j + c) * k + p0), half, 0, kc);
+                for (int t = 0; t < kc; t++) rows[at + t] = Float.float16ToFloat(half[t]);
             } else {
-                for (int t = 0; t < kc; t++) dst[base + t * nr + c] = 0f;
+                MemorySegment.copy(w, Tensor.F32, 4L * ((long) (j + c) * k + p0), rows, at, kc);
+            }
+        }
+        interleave(rows, nr, kc, dst, base);
+    }
+
+    /**
+     * dst[base + t·width + c] = rows[c·kc + t]: a transpose done in blocks of {@link #T_BLOCK} steps of K, so the
+     * part of the panel being written stays in L1 (a whole column at a time touched one cache line per step,
+     * width times over a panel that only fits L2).
+     */
+    private static void interleave(float[] rows, int width, int kc, float[] dst, int base) {
+        for (int t0 = 0; t0 < kc; t0 += T_BLOCK) {
+            int t1 = Math.min(kc, t0 + T_BLOCK);
+            for (int c = 0; c < width; c++) {
+                int src = c * kc, d = base + c;
+                for (int t = t0; t < t1; t++) dst[d + t * width] = rows[src + t];
             }
         }
     }
 
-    /** BF16 weight rows [j, j+2·lanes) × K [p0, p0+kc) into [kc][lanes] ints: column l low, column lanes+l high. */
+    /**
+     * BF16 weight rows [j, j+2·lanes) × K [p0, p0+kc) into [kc][lanes] ints: column l low, column lanes+l high.
+     * The rows are copied out first, then interleaved in blocks of {@link #T_BLOCK} steps of K, as {@link #interleave}.
+     */
     private static void packBF16(MemorySegment w, int k, int n, int j, int p0, int kc, int lanes, int[] dst, int base) {
-        short[] lo = new short[kc], hi = new short[kc];
-        for (int l = 0; l < lanes; l++) {
-            row(w, k, n, j + l, p0, kc, lo);
-            row(w, k, n, j + lanes + l, p0, kc, hi);
-            for (int t = 0; t < kc; t++) dst[base + t * lanes + l] = (lo[t] & 0xFFFF) | (hi[t] << 16);
+        short[] rows = BF16_ROWS.get();
+        if (rows.length < 2 * lanes * kc) BF16_ROWS.set(rows = new short[2 * lanes * kc]);
+        for (int c = 0; c < 2 * lanes; c++) row(w, k, n, j + c, p0, kc, rows, c * kc);
+        for (int t0 = 0; t0 < kc; t0 += T_BLOCK) {
+            int t1 = Math.min(kc, t0 + T_BLOCK);
+            for (int l = 0; l < lanes; l++) {
+                int lo = l * kc, hi = (lanes + l) * kc, d = base + l;
+                for (int t = t0; t < t1; t++) dst[d + t * lanes] = (rows[lo + t] & 0xFFFF) | (rows[hi + t] << 16);
+            }
         }
     }
 
-    private static void row(MemorySegment w, int k, int n, int j, int p0, int kc, short[] dst) {
-        if (j < n) MemorySegment.copy(w, Tensor.I16, 2L * ((long) j * k + p0), dst, 0, kc);
-        else java.util.Arrays.fill(dst, (short) 0);
+    /** Steps of K transposed at a time by the packers: 64 steps × 16–32 columns × 4 bytes = 4–8 KB of panel. */
+    private static final int T_BLOCK = 64;
+    private static final ThreadLocal<short[]> BF16_ROWS = ThreadLocal.withInitial(() -> new short[0]);
+
+    private static void row(MemorySegment w, int k, int n, int j, int p0, int kc, short[] dst, int at) {
+        if (j < n) MemorySegment.copy(w, Tensor.I16, 2L * ((long) j * k + p0), dst, at, kc);
+        else java.util.Arrays.fill(dst, at, at + kc, (short) 0);
     }
 }
