@@ -1,11 +1,9 @@
 package dev.omnigen2.runtime;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntConsumer;
 
 /**
@@ -13,57 +11,85 @@ import java.util.function.IntConsumer;
  * number of threads, and every output element is written by exactly one chunk, so results are
  * bit-identical for any thread count.
  *
- * <p>Size: {@code -Domnigen2.threads=N} or {@link #setThreads}; default: available processors.
+ * <p>Size: {@code -Domnigen2.threads=N} or {@link #setThreads}; default: available processors. The pool is the
+ * calling thread plus threads − 1 daemon workers.
  */
 public final class Parallel {
-    private static volatile ForkJoinPool pool = newPool(Integer.getInteger("omnigen2.threads",
-            Runtime.getRuntime().availableProcessors()));
+    private static volatile Workers workers = new Workers(Math.max(1, Integer.getInteger("omnigen2.threads",
+            Runtime.getRuntime().availableProcessors())));
 
     private Parallel() {}
 
-    private static ForkJoinPool newPool(int threads) {
-        return new ForkJoinPool(Math.max(1, threads));
-    }
-
-    /** Whether this (non-pool) thread is running items of a {@link #forEach} right now. */
+    /** Whether this (non-worker) thread is running items of a {@link #forEach} right now. */
     private static final ThreadLocal<boolean[]> CALLER_INSIDE = ThreadLocal.withInitial(() -> new boolean[1]);
 
-    public static int threads() { return pool.getParallelism(); }
+    public static int threads() { return workers.threads; }
 
     public static synchronized void setThreads(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
-        if (threads == pool.getParallelism()) return;
-        ForkJoinPool old = pool;
-        pool = newPool(threads);
-        old.shutdown();
-        try { old.awaitTermination(1, TimeUnit.SECONDS); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
+        if (threads == workers.threads) return;
+        Workers old = workers;
+        workers = new Workers(threads);
+        old.close();
     }
 
     /**
      * Runs body(i) for i in [0, n), in parallel when there is more than one thread and more than one item.
      *
-     * <p>The calling thread works too: it submits up to threads − 1 helpers to the pool and then takes items
-     * itself, all of them pulling the next item from one shared counter until none is left. Before, the caller
-     * handed the whole range to the pool and waited, so every call paid for waking the parked workers before any
-     * work began — a large share of a decode step's small products (tens to hundreds of microseconds each, 150
-     * calls per token), and more when another process holds a core. The caller then waits for the helpers'
-     * last items on a counter (spinning ~50 µs, then polling) rather than parking in a join that another wake-up
-     * would end. Which thread runs an item never changes what the item computes, so results stay bit-identical
-     * for any thread count. An item that throws fails the call (the first failure is rethrown; items not yet
-     * started are skipped).
+     * <p>The calling thread works too: it publishes the call to the workers and then takes items itself, all of
+     * them pulling the next item from one shared counter until none is left, and waits for the workers' last items
+     * on a counter (spinning ~50 µs, then polling). A worker that finishes a call spins ~200 µs for the next one
+     * before it parks: a decode step makes ~150 calls of tens to hundreds of microseconds each, with a few
+     * microseconds of the caller's own work between them, and waking a parked thread for each call cost a large
+     * share of them. Which thread runs an item never changes what the item computes, so results stay
+     * bit-identical for any thread count. An item that throws fails the call (the first failure is rethrown;
+     * items not yet started are skipped). Nested calls, and calls from a second thread while the workers serve
+     * another call, run on the calling thread.
      */
     public static void forEach(int n, IntConsumer body) {
         if (n <= 0) return;
-        ForkJoinPool p = pool;
+        Workers w = workers;
         boolean[] inside = CALLER_INSIDE.get();
-        if (n == 1 || p.getParallelism() == 1 || ForkJoinTask.inForkJoinPool() || inside[0]) {
-            // Nested calls (from an item, on a worker or on the calling thread) run in place, as before.
+        if (n == 1 || w.threads == 1 || inside[0] || Thread.currentThread() instanceof Worker
+                || !w.submit.tryLock()) {
             for (int i = 0; i < n; i++) body.accept(i);
             return;
         }
-        AtomicInteger next = new AtomicInteger(), done = new AtomicInteger();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Runnable work = () -> {
+        Job job = new Job(n, body);
+        inside[0] = true;
+        try {
+            w.publish(job);
+            job.work();
+        } finally {
+            inside[0] = false;
+            w.retire();
+            w.submit.unlock();
+        }
+        long start = System.nanoTime();
+        while (job.done.get() < n) {
+            if (System.nanoTime() - start < CALLER_SPIN_NANOS) Thread.onSpinWait();
+            else LockSupport.parkNanos(CALLER_SPIN_NANOS);
+        }
+        Throwable f = job.failure.get();
+        if (f instanceof RuntimeException e) throw e;
+        if (f instanceof Error e) throw e;
+    }
+
+    /** How long the caller spins for the workers' last items before it polls every as many nanoseconds. */
+    private static final long CALLER_SPIN_NANOS = 50_000;
+    /** How long an idle worker spins for the next call before it parks. */
+    private static final long WORKER_SPIN_NANOS = 200_000;
+
+    /** One call of forEach: items handed out by a shared counter. */
+    private static final class Job {
+        final int n;
+        final IntConsumer body;
+        final AtomicInteger next = new AtomicInteger(), done = new AtomicInteger();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        Job(int n, IntConsumer body) { this.n = n; this.body = body; }
+
+        void work() {
             for (int i; (i = next.getAndIncrement()) < n; ) {
                 try {
                     if (failure.get() == null) body.accept(i); // after a failure the rest is only counted
@@ -73,28 +99,72 @@ public final class Parallel {
                     done.incrementAndGet();
                 }
             }
-        };
-        int helpers = Math.min(p.getParallelism() - 1, n - 1);
-        for (int h = 0; h < helpers; h++) p.execute(work);
-        inside[0] = true;
-        try {
-            work.run();
-        } finally {
-            inside[0] = false;
         }
-        // Wait for the items the helpers still run: spinning first (the caller's core has nothing else to do, and
-        // a parked caller would pay another wake-up on every call), then polling. Not joining the helper tasks: one
-        // that has not started yet finds no item left whenever it runs.
-        long start = System.nanoTime();
-        while (done.get() < n) {
-            if (System.nanoTime() - start < SPIN_NANOS) Thread.onSpinWait();
-            else LockSupport.parkNanos(SPIN_NANOS);
-        }
-        Throwable f = failure.get();
-        if (f instanceof RuntimeException e) throw e;
-        if (f instanceof Error e) throw e;
     }
 
-    /** How long the caller spins for the helpers' last items before it polls every as many nanoseconds. */
-    private static final long SPIN_NANOS = 50_000;
+    private static final class Worker extends Thread {
+        volatile boolean parked;
+
+        Worker(Runnable loop, String name) {
+            super(loop, name);
+            setDaemon(true);
+        }
+    }
+
+    /** threads − 1 workers and the one call they serve at a time. */
+    private static final class Workers {
+        final int threads;
+        final ReentrantLock submit = new ReentrantLock();
+        private final Worker[] pool;
+        private volatile Job job;        // the call being served, null between calls
+        private volatile long generation; // bumped by every publish, so a worker runs each call at most once
+        private volatile boolean closed;
+
+        Workers(int threads) {
+            this.threads = threads;
+            pool = new Worker[threads - 1];
+            for (int i = 0; i < pool.length; i++) {
+                pool[i] = new Worker(this::loop, "omnigen2-worker-" + (i + 1));
+                pool[i].start();
+            }
+        }
+
+        void publish(Job j) {
+            job = j;
+            generation++;  // only the thread holding submit writes
+            for (Worker w : pool) if (w.parked) LockSupport.unpark(w);
+        }
+
+        /** The caller has taken the last item: workers that look now find nothing (the Job is not kept alive). */
+        void retire() { job = null; }
+
+        void close() {
+            closed = true;
+            for (Worker w : pool) LockSupport.unpark(w);
+        }
+
+        private void loop() {
+            Worker self = (Worker) Thread.currentThread();
+            long seen = 0;
+            while (!closed) {
+                long g = generation;
+                if (g != seen) {
+                    seen = g;
+                    Job j = job;
+                    if (j != null) j.work();
+                    continue;
+                }
+                long start = System.nanoTime();
+                while (generation == seen && !closed) {
+                    if (System.nanoTime() - start < WORKER_SPIN_NANOS) {
+                        Thread.onSpinWait();
+                    } else {
+                        self.parked = true;
+                        if (generation == seen && !closed) LockSupport.park(this);
+                        self.parked = false;
+                    }
+                }
+            }
+        }
+    }
 }

@@ -50,6 +50,35 @@ class ParallelTest {
         for (int i = 0; i < 10; i++) assertThat(seen.get(i)).isEqualTo(1);
     }
 
+    @Test
+    void callsFromSeveralThreadsAtOnceEachRunEveryItemOnce() throws Exception {
+        KernelCheck.withThreads(2, () -> {
+            int callers = 3, calls = 200, n = 37;
+            AtomicIntegerArray seen = new AtomicIntegerArray(callers * calls * n);
+            Thread[] threads = new Thread[callers];
+            Throwable[] failed = new Throwable[callers];
+            for (int c = 0; c < callers; c++) {
+                int base = c * calls * n, me = c;
+                threads[c] = new Thread(() -> {
+                    try {
+                        for (int k = 0; k < calls; k++) {
+                            int at = base + k * n;
+                            Parallel.forEach(n, i -> { busy(1_000); seen.incrementAndGet(at + i); });
+                        }
+                    } catch (Throwable t) {
+                        failed[me] = t;
+                    }
+                });
+                threads[c].start();
+            }
+            for (Thread t : threads) {
+                try { t.join(60_000); } catch (InterruptedException e) { throw new AssertionError(e); }
+            }
+            for (int c = 0; c < callers; c++) assertThat(failed[c]).as("caller %d", c).isNull();
+            for (int i = 0; i < seen.length(); i++) assertThat(seen.get(i)).as("item %d", i).isEqualTo(1);
+        });
+    }
+
     private static void busy(long nanos) {
         long end = System.nanoTime() + nanos;
         while (System.nanoTime() < end) Thread.onSpinWait();
