@@ -98,21 +98,17 @@ public final class Conv2d {
         Tensor xf = x.toF32();
         if (Vectors.scalar()) {
             // the twin materialises what the vector path computes on the fly
-            if (norm != null) xf = normalised(xf, norm);
+            if (norm != null) {
+                Tensor normed = Tensor.zeros(xf.shape());
+                norm.apply(xf, normed);
+                xf = normed;
+            }
             Tensor conv = accumulate ? Tensor.zeros(out.shape()) : out;
             forwardScalar(up2 ? Upsample.nearest2x(xf) : xf, p.weight, p.bias, stride, padTop, padLeft, conv);
             if (accumulate) Elementwise.add(conv, out, out);
         } else {
             ConvKernel.forward(xf, norm, up2, p, stride, padTop, padLeft, accumulate, out, Vectors.floats());
         }
-    }
-
-    private static Tensor normalised(Tensor x, GroupNormInput norm) {
-        Tensor y = Tensor.zeros(x.shape());
-        long plane = x.numel() / x.size(0);
-        for (int ch = 0; ch < x.size(0); ch++)
-            norm.apply(null, ch, x.data(), 4L * ch * plane, y.data(), 4L * ch * plane, (int) plane);
-        return y;
     }
 
     private static int outSize(int n, int pad, int k, int stride, Tensor x, Packed p) {

@@ -29,6 +29,19 @@ public final class GroupNormInput {
 
     public int channels() { return channels; }
 
+    /** norm(x) written into out (both F32 [channels, …] of one size; may be the same tensor), in parallel chunks. */
+    void apply(Tensor x, Tensor out) {
+        long hw = x.numel() / channels;
+        int plane = (int) hw, chunks = (plane + Norms.CHUNK - 1) / Norms.CHUNK;
+        OpKernels k = scalar ? null : OpKernels.of(Vectors.floats());
+        MemorySegment xs = x.data(), os = out.data();
+        Parallel.forEach(channels * chunks, t -> {
+            int ch = t / chunks, i = (t % chunks) * Norms.CHUNK;
+            long at = 4L * (ch * hw + i);
+            apply(k, ch, xs, at, os, at, Math.min(Norms.CHUNK, plane - i));
+        });
+    }
+
     /** n elements of channel {@code ch} at byte {@code xo} of x → byte {@code oo} of out (both F32; may be the same). */
     void apply(OpKernels k, int ch, MemorySegment x, long xo, MemorySegment out, long oo, int n) {
         if (!scalar) {

@@ -58,16 +58,7 @@ public final class Norms {
     public static void groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, float eps, boolean silu, Tensor out) {
         if (out.numel() != x.numel() || out.dtype() != DType.F32)
             throw new IllegalArgumentException("groupNorm: x " + x + " and out " + out + " must be F32 of one size");
-        GroupNormInput norm = groupNormInput(x, groups, weight, bias, eps, silu);
-        int c = x.size(0);
-        long hw = x.numel() / c;
-        int plane = (int) hw, chunks = (plane + CHUNK - 1) / CHUNK;
-        OpKernels k = norm.scalar ? null : OpKernels.of(Vectors.floats());
-        MemorySegment xs = x.data(), os = out.data();
-        Parallel.forEach(c * chunks, t -> {
-            int ch = t / chunks, i = (t % chunks) * CHUNK;
-            norm.apply(k, ch, xs, 4L * (ch * hw + i), os, 4L * (ch * hw + i), Math.min(CHUNK, plane - i));
-        });
+        groupNormInput(x, groups, weight, bias, eps, silu).apply(x, out);
     }
 
     /**
