@@ -186,12 +186,7 @@ final class VectorLinearKernels implements LinearKernels {
             a3 = FloatVector.fromMemorySegment(F, w, w3 + o, LE).fma(xv, a3);
         }
         sum4(a0, a1, a2, a3, out, 0);
-        if (full < k) {
-            out[0] += tailF32(x, xo, w, w0, full, k);
-            out[1] += tailF32(x, xo, w, w1, full, k);
-            out[2] += tailF32(x, xo, w, w2, full, k);
-            out[3] += tailF32(x, xo, w, w3, full, k);
-        }
+        addTails(false, 1, x, xo, 0, w, w0, w1, w2, w3, full, k, out);
     }
 
     private static void dotF32x4(float[] x, int xo, int xs, MemorySegment w, long w0, long w1, long w2, long w3,
@@ -219,14 +214,23 @@ final class VectorLinearKernels implements LinearKernels {
         sum4(a10, a11, a12, a13, out, 4);
         sum4(a20, a21, a22, a23, out, 8);
         sum4(a30, a31, a32, a33, out, 12);
-        if (full < k)
-            for (int r = 0; r < 4; r++) {
-                int xr = xo + r * xs;
-                out[4 * r] += tailF32(x, xr, w, w0, full, k);
-                out[4 * r + 1] += tailF32(x, xr, w, w1, full, k);
-                out[4 * r + 2] += tailF32(x, xr, w, w2, full, k);
-                out[4 * r + 3] += tailF32(x, xr, w, w3, full, k);
-            }
+        addTails(false, 4, x, xo, xs, w, w0, w1, w2, w3, full, k, out);
+    }
+
+    /**
+     * Adds to the lane sums in out[4r + c] the products over K [full, k) that the vector loop of a dot left (k not a
+     * multiple of its step), for X rows xo + r·xs (r < rows) and weight rows w0..w3: after the lane sums, as before.
+     */
+    private static void addTails(boolean bf16, int rows, float[] x, int xo, int xs, MemorySegment w, long w0, long w1,
+                                 long w2, long w3, int full, int k, float[] out) {
+        if (full >= k) return;
+        for (int r = 0; r < rows; r++) {
+            int xr = xo + r * xs;
+            out[4 * r] += bf16 ? tailBF16(x, xr, w, w0, full, k) : tailF32(x, xr, w, w0, full, k);
+            out[4 * r + 1] += bf16 ? tailBF16(x, xr, w, w1, full, k) : tailF32(x, xr, w, w1, full, k);
+            out[4 * r + 2] += bf16 ? tailBF16(x, xr, w, w2, full, k) : tailF32(x, xr, w, w2, full, k);
+            out[4 * r + 3] += bf16 ? tailBF16(x, xr, w, w3, full, k) : tailF32(x, xr, w, w3, full, k);
+        }
     }
 
     private static float tailF32(float[] x, int xo, MemorySegment w, long wo, int from, int k) {
@@ -264,12 +268,7 @@ final class VectorLinearKernels implements LinearKernels {
             o3 = p.and(HIGH).reinterpretAsFloats().fma(xd, o3);
         }
         sum4(e0.add(o0), e1.add(o1), e2.add(o2), e3.add(o3), out, 0);
-        if (full < k) {
-            out[0] += tailBF16(x, xo, w, w0, full, k);
-            out[1] += tailBF16(x, xo, w, w1, full, k);
-            out[2] += tailBF16(x, xo, w, w2, full, k);
-            out[3] += tailBF16(x, xo, w, w3, full, k);
-        }
+        addTails(true, 1, x, xo, 0, w, w0, w1, w2, w3, full, k, out);
     }
 
     private static void dotBF16x4(float[] x, int xo, int xs, MemorySegment w, long w0, long w1, long w2, long w3,
@@ -313,14 +312,7 @@ final class VectorLinearKernels implements LinearKernels {
         sum4(a10, a11, a12, a13, out, 4);
         sum4(a20, a21, a22, a23, out, 8);
         sum4(a30, a31, a32, a33, out, 12);
-        if (full < k)
-            for (int r = 0; r < 4; r++) {
-                int xr = xo + r * xs;
-                out[4 * r] += tailBF16(x, xr, w, w0, full, k);
-                out[4 * r + 1] += tailBF16(x, xr, w, w1, full, k);
-                out[4 * r + 2] += tailBF16(x, xr, w, w2, full, k);
-                out[4 * r + 3] += tailBF16(x, xr, w, w3, full, k);
-            }
+        addTails(true, 4, x, xo, xs, w, w0, w1, w2, w3, full, k, out);
     }
 
     private static float tailBF16(float[] x, int xo, MemorySegment w, long wo, int from, int k) {
