@@ -3,6 +3,7 @@ package dev.omnigen2.models.transformer;
 import dev.omnigen2.models.Weights;
 import dev.omnigen2.runtime.DType;
 import dev.omnigen2.runtime.Elementwise;
+import dev.omnigen2.runtime.Patchify;
 import dev.omnigen2.runtime.Tensor;
 import dev.omnigen2.safetensors.Safetensors;
 import dev.omnigen2.safetensors.TensorStore;
@@ -208,7 +209,7 @@ public final class OmniGen2Transformer implements AutoCloseable {
         Arrays.fill(imageTokens, g.gridH * g.gridW);
         Packing noisePacking = Packing.perSample(imageTokens);
         Tensor patches = Tensor.zeros(noisePacking.total(), config.patchFeatures());
-        for (int i = 0; i < b; i++) Patches.patchify(in.latents().select0(i), p, patches, noisePacking.offset(i));
+        for (int i = 0; i < b; i++) Patchify.patchify(in.latents().select0(i), p, patches, noisePacking.offset(i));
         tracer.tokens("x_patches", patches, noisePacking);
         Tensor noise = xEmbedder.forward(patches);
         tracer.tokens("x_embed", noise, noisePacking);
@@ -222,7 +223,7 @@ public final class OmniGen2Transformer implements AutoCloseable {
             int row = 0;
             for (int i = 0; i < b; i++)
                 for (Tensor r : in.references(i)) {
-                    Patches.patchify(r, p, refPatches, row);
+                    Patchify.patchify(r, p, refPatches, row);
                     row += (r.size(1) / p) * (r.size(2) / p);
                 }
             tracer.tokens("ref_patches", refPatches, refPerSample);
@@ -317,7 +318,7 @@ public final class OmniGen2Transformer implements AutoCloseable {
         int b = s.batch();
         Tensor out = Tensor.zeros(b, config.outChannelsResolved(), s.height, s.width);
         for (int i = 0; i < b; i++)
-            Patches.unpatchify(tokens, s.offset(i) + s.seqLength(i) - s.imageTokens[i], config.patchSize(), out.select0(i));
+            Patchify.unpatchify(tokens, s.offset(i) + s.seqLength(i) - s.imageTokens[i], config.patchSize(), out.select0(i));
         s.tracer.plain("output", out);
         return out;
     }

@@ -2,6 +2,7 @@ package dev.omnigen2.models.transformer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.omnigen2.runtime.DType;
+import dev.omnigen2.runtime.Patchify;
 import dev.omnigen2.runtime.Tensor;
 import dev.omnigen2.safetensors.SafetensorsFile;
 import dev.omnigen2.testkit.Golden;
@@ -117,7 +118,7 @@ class OmniGen2TransformerGoldenTest {
 
         Packing img = c.packing("img_mask");
         Tensor patches = Tensor.zeros(img.total(), cfg.patchFeatures());
-        for (int i = 0; i < b; i++) Patches.patchify(c.t("latents").select0(i), cfg.patchSize(), patches, img.offset(i));
+        for (int i = 0; i < b; i++) Patchify.patchify(c.t("latents").select0(i), cfg.patchSize(), patches, img.offset(i));
         assertThat(img.toPadded(patches, 0).toFloatArray()).as("x_patches").containsExactly(c.t("x_patches").toFloatArray());
         report.append(check("x_embed", img.toPadded(model.xEmbedder().forward(img.fromPadded(c.t("x_patches"))), 0),
                 c.t("x_embed"), c.rowMask("x_embed")));
@@ -160,7 +161,7 @@ class OmniGen2TransformerGoldenTest {
         Tensor expected = c.t("output");
         Tensor out = Tensor.zeros(expected.shape());
         for (int i = 0; i < b; i++)
-            Patches.unpatchify(storedTokens, joint.offset(i) + joint.length(i) - img.length(i), cfg.patchSize(), out.select0(i));
+            Patchify.unpatchify(storedTokens, joint.offset(i) + joint.length(i) - img.length(i), cfg.patchSize(), out.select0(i));
         assertThat(out.toFloatArray()).as("output = unpatchify(norm_out)").containsExactly(expected.toFloatArray());
         System.out.println(report);
     }
