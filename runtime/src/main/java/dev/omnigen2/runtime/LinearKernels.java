@@ -18,24 +18,46 @@ import jdk.incubator.vector.VectorSpecies;
  * of a hidden class: {@link #of} defines one hidden copy of the template per species, and the JIT sees a constant.
  */
 interface LinearKernels {
-    /** Rows of the register tile of the packed kernels. */
-    int MR = 6;
+    /**
+     * Default rows of the packed kernels' register tile: 8 (16 accumulators) where the machine has 32 vector
+     * registers (AVX-512, which is what a 512-bit preferred species means on x86, and every aarch64), else 6 (12
+     * accumulators: with AVX2's 16 registers 16 accumulators would spill). {@code -Domnigen2.linear.tileRows=6|8}
+     * overrides it.
+     */
+    int TILE_ROWS = Integer.getInteger("omnigen2.linear.tileRows",
+            jdk.incubator.vector.VectorShape.preferredShape().vectorBitSize() >= 512
+                    || System.getProperty("os.arch", "").equals("aarch64") ? 8 : 6);
 
     /** Float lanes of the species; a packed panel is {@code 2 * lanes()} columns wide. */
     int lanes();
 
+    /** Rows of the register tile (6 or 8): A panels are [kc][mr()]. */
+    int mr();
+
     /**
-     * One MR × 2·lanes tile of {@code C += A·B} over {@code kc} steps: {@code a} holds the packed A panel
-     * ([kc][MR] from {@code ao}), {@code b} the packed float B panel ([kc][2·lanes] from {@code bo}); C starts
+     * One mr() × 2·lanes tile of {@code C += A·B} over {@code kc} steps: {@code a} holds the packed A panel
+     * ([kc][mr()] from {@code ao}), {@code b} the packed float B panel ([kc][2·lanes] from {@code bo}); C starts
      * from itself ({@code accumulate}), else from {@code bias[bi..]} broadcast over rows, else from zero; C rows
      * are {@code ldc} bytes apart in {@code c} from byte {@code co}.
      */
     void tileF32(float[] a, int ao, float[] b, int bo, int kc, MemorySegment c, long co, long ldc,
                  boolean accumulate, float[] bias, int bi);
 
-    /** As {@link #tileF32} with a BF16 B panel: int lane l of step k holds column l (low half) and column lanes+l (high half). */
+    /**
+     * As {@link #tileF32} with a BF16 B panel of K-step pairs: [(kc+1)/2][2·lanes] ints, int c of pair t holds column
+     * c at step 2t (low half) and 2t+1 (high half). For an odd kc the A panel has kc+1 steps: the last pair's high
+     * halves and the extra A step must be zero (they add 0·0; the method stays small enough for C1 to compile it:
+     * with a separate odd step, tier 3 gave up — "out of virtual registers" — and the tile ran interpreted).
+     */
     void tileBF16(float[] a, int ao, int[] b, int bo, int kc, MemorySegment c, long co, long ldc,
                   boolean accumulate, float[] bias, int bi);
+
+    /**
+     * The transpose that lays out a BF16 weight panel: {@code dst[base + t·2·lanes + c] = src[c·stride + t]} for
+     * t < pairs, c < 2·lanes (src holds 2·lanes rows of {@code pairs} ints, {@code stride} apart). Twin:
+     * {@link PackedLinear#transposeScalar}.
+     */
+    void transposePanel(int[] src, int stride, int pairs, int[] dst, int base);
 
     /**
      * Dot products of {@code rows} (1 or 4) x rows with 4 F32 weight rows over {@code k} elements: x rows start at
@@ -60,22 +82,28 @@ interface LinearKernels {
         MemorySegment.copy(x, Tensor.F32, xOffBytes + 4L * full, dst, dOff + full, k - full);
     }
 
-    /** The kernels for {@code species}, defined on first use. */
+    /** The kernels for {@code species} with the default tile rows {@link #TILE_ROWS}, defined on first use. */
     static LinearKernels of(VectorSpecies<Float> species) {
-        return Cache.BY_SPECIES.computeIfAbsent(species, Cache::define);
+        return of(species, TILE_ROWS);
+    }
+
+    /** The kernels for {@code species} with a register tile of {@code rows} (6 or 8) rows. */
+    static LinearKernels of(VectorSpecies<Float> species, int rows) {
+        if (rows != 6 && rows != 8) throw new IllegalArgumentException("linear tile rows must be 6 or 8, got " + rows);
+        return Cache.BY_SPECIES.computeIfAbsent(java.util.List.of(species, rows), Cache::define);
     }
 
     final class Cache {
-        private static final ConcurrentHashMap<VectorSpecies<Float>, LinearKernels> BY_SPECIES = new ConcurrentHashMap<>();
+        private static final ConcurrentHashMap<java.util.List<Object>, LinearKernels> BY_SPECIES = new ConcurrentHashMap<>();
 
         private Cache() {}
 
-        private static LinearKernels define(VectorSpecies<Float> species) {
+        private static LinearKernels define(java.util.List<Object> speciesAndRows) {
             try (InputStream in = VectorLinearKernels.class.getResourceAsStream("VectorLinearKernels.class")) {
                 if (in == null) throw new IllegalStateException("VectorLinearKernels.class not found on the class path");
                 byte[] bytes = in.readAllBytes();
                 MethodHandles.Lookup hidden = MethodHandles.lookup()
-                        .defineHiddenClassWithClassData(bytes, species, true);
+                        .defineHiddenClassWithClassData(bytes, speciesAndRows, true);
                 LinearKernels k = (LinearKernels) hidden.findConstructor(hidden.lookupClass(), MethodType.methodType(void.class))
                         .invoke();
                 warmUp(k);
@@ -83,7 +111,7 @@ interface LinearKernels {
             } catch (IOException e) {
                 throw new IllegalStateException("cannot read the linear kernel template", e);
             } catch (Throwable e) {
-                throw new IllegalStateException("cannot define linear kernels for " + species, e);
+                throw new IllegalStateException("cannot define linear kernels for " + speciesAndRows, e);
             }
         }
 
@@ -94,11 +122,11 @@ interface LinearKernels {
          * the GEMM several times slower with boxed accumulators.
          */
         private static void warmUp(LinearKernels k) {
-            int lanes = k.lanes(), kc = 4, cols = 2 * lanes;
-            float[] a = new float[kc * MR], b = new float[kc * cols], bias = new float[cols];
+            int lanes = k.lanes(), kc = 4, cols = 2 * lanes, mr = k.mr();
+            float[] a = new float[kc * mr], b = new float[kc * cols], bias = new float[cols];
             int[] packed = new int[kc * lanes];
             try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
-                MemorySegment c = arena.allocate(4L * MR * cols, 64);
+                MemorySegment c = arena.allocate(4L * mr * cols, 64);
                 for (int i = 0; i < 12_000; i++) {
                     boolean accumulate = (i & 1) == 0;
                     float[] bi = (i & 2) == 0 ? null : bias;

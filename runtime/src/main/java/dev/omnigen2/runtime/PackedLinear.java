@@ -1,51 +1,58 @@
 package dev.omnigen2.runtime;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
- * {@link Linear} for many rows of X: a cache-blocked GEMM around a register tile of {@link LinearKernels#MR} rows
+ * {@link Linear} for many rows of X: a cache-blocked GEMM around a register tile of {@link LinearKernels#mr} rows
  * × two vectors of columns.
  *
- * <p>Blocking (per call): K is cut into as few passes as possible (at most {@link #KC_MAX} steps each), because each
- * pass reloads and stores Y. For each pass and block of columns (as many as fit {@link #B_BYTES}), the weights are
- * packed once into panels of 2·lanes columns ([kc][2·lanes]: F32 for F32/F16 weights, BF16 pairs in ints for BF16
- * so the panels stay half size and widen in registers), and X into panels of MR rows ([kc][MR], blocks of
- * {@link #A_BYTES}), both shared by all threads; tasks of {@link #MC} X rows × a run of weight panels then sweep each
- * weight panel (kept in L1/L2) over their X panels (streamed).
- * Each output element belongs to one tile and accumulates its K blocks in order, so results do not depend on the
- * number of threads.
+ * <p>Blocking (per call): X is taken in blocks of up to {@link #ROW_BLOCK} rows, and K in as few passes as possible
+ * (at most {@link #KC_MAX} steps each; each pass reloads and stores the block's Y). For each block and pass, X is
+ * packed into panels of mr rows ([kc][mr], shared by all threads, kept in L3); then each task takes one panel of
+ * 2·lanes weight columns, packs it into a buffer of its own that stays in L2, and sweeps it over all the X panels.
+ * The weights thus go from where they are stored (memory-mapped, in their dtype) straight into the tile: F32 panels
+ * [kc][2·lanes] for F32/F16 weights; for BF16, ints holding two adjacent K steps of a column,
+ * [(kc+1)/2][2·lanes], half the size of F32, widened in registers with one shift or one AND, and laid out by an int
+ * transpose of the stored rows ({@link LinearKernels#transposePanel}, a gather per vector).
+ *
+ * <p>Each output element belongs to one tile and accumulates its K passes in order, so results do not depend on
+ * the number of threads, the tile height or the row blocking.
  */
 final class PackedLinear {
     /**
-     * Most K steps per pass. Each pass reloads and stores all of Y; measured here, a single pass over K=2520 beat
-     * 512-step passes by ~25% (the Y round trips miss the caches), so passes are as long as the buffers allow.
+     * Most K steps per pass. Each pass reloads and stores the block's Y, so passes are long (a single pass over
+     * K=2520 beat 512-step passes by ~25 %), but the X panels must stay in L3 while every weight panel sweeps them:
+     * at K=10240, four passes of 2560 steps beat three of 3414 by 4–7 % (2 threads, 8-row tiles).
      */
-    static final int KC_MAX = Integer.getInteger("omnigen2.linear.kc", 4096);
-    /** X rows per task (a multiple of MR). */
-    static final int MC = Integer.getInteger("omnigen2.linear.mc", 16 * LinearKernels.MR);
-    /** Bytes of packed weights per column block (shared by all threads; X is repacked once per block). */
-    static final long B_BYTES = 24L << 20;
-    /** Bytes of packed X per row block (shared by all threads). */
-    static final long A_BYTES = 16L << 20;
-    /** Columns per compute task: enough tasks for balance. */
-    static final int TASK_COLS = Integer.getInteger("omnigen2.linear.taskCols", 512);
-    /** A panels packed per parallel work item. */
+    static final int KC_MAX = Integer.getInteger("omnigen2.linear.kc", 2560);
+    /**
+     * Most rows of X per block. Every block packs the weights again (cheap: a gather transpose from memory into L2),
+     * and its packed X ([rows][kc] floats, 10 MB at 1024 × 2560) is swept once per weight panel, so it must stay in
+     * L3. Measured here, 2 threads, K=2048 N=11008: 1024-row blocks 510 GFLOP/s, 2048 rows 414.
+     */
+    static final int ROW_BLOCK = Integer.getInteger("omnigen2.linear.rowBlock", 1024);
+    /** X panels packed per parallel work item. */
     private static final int A_GROUP = 8;
 
-    /** Scratch for tiles cut by the edge of Y: MR rows of up to 64 columns (two 1024-bit vectors). */
+    /** Scratch for tiles cut by the edge of Y: up to 8 rows of up to 64 columns (two 1024-bit vectors). */
     private static final ThreadLocal<MemorySegment> EDGE =
-            ThreadLocal.withInitial(() -> java.lang.foreign.Arena.ofAuto().allocate(4L * LinearKernels.MR * 64, 64));
-    private static final ThreadLocal<float[]> ROWS = ThreadLocal.withInitial(() -> new float[0]);
+            ThreadLocal.withInitial(() -> java.lang.foreign.Arena.ofAuto().allocate(4L * 8 * 64, 64));
+    /** Per thread: packed X of the calling thread's products, a weight panel, rows being transposed. */
+    private static final ThreadLocal<float[]> A_PANELS = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<int[]> PANEL_INTS = ThreadLocal.withInitial(() -> new int[0]);
+    private static final ThreadLocal<float[]> PANEL_FLOATS = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<int[]> INT_ROWS = ThreadLocal.withInitial(() -> new int[0]);
+    private static final ThreadLocal<float[]> FLOAT_ROWS = ThreadLocal.withInitial(() -> new float[0]);
 
     private PackedLinear() {}
 
     /** Block sizes; tests shrink them to cross every block boundary on small shapes. */
-    record Blocking(int kcMax, int mc, long bBytes, long aBytes, int taskCols) {
-        static final Blocking DEFAULT = new Blocking(KC_MAX, MC, B_BYTES, A_BYTES, TASK_COLS);
+    record Blocking(int kcMax, int rowBlock) {
+        static final Blocking DEFAULT = new Blocking(KC_MAX, ROW_BLOCK);
 
         Blocking {
-            if (kcMax < 1 || mc < 1 || mc % LinearKernels.MR != 0 || taskCols < 1)
-                throw new IllegalArgumentException("bad linear blocking " + kcMax + "/" + mc + "/" + taskCols);
+            if (kcMax < 1 || rowBlock < 1) throw new IllegalArgumentException("bad linear blocking " + kcMax + "/" + rowBlock);
         }
     }
 
@@ -55,63 +62,59 @@ final class PackedLinear {
 
     static void run(LinearKernels kern, MemorySegment x, Tensor wt, float[] bias, MemorySegment y, int m, int k, int n,
                     Blocking blk) {
-        int kcLimit = blk.kcMax(), rowsPerTask = blk.mc();
-        int lanes = kern.lanes(), nr = 2 * lanes, mr = LinearKernels.MR;
+        int nr = 2 * kern.lanes(), mr = kern.mr();
         boolean bf16 = wt.dtype() == DType.BF16;
-        MemorySegment w = wt.data();
-        int passes = (k + kcLimit - 1) / kcLimit, kcMax = (k + passes - 1) / passes;
-        int ncMax = (int) Math.max(nr, Math.min((long) (n + nr - 1) / nr * nr,
-                blk.bBytes() / ((long) kcMax * (bf16 ? 2 : 4)) / nr * nr));
-        int msMax = (int) Math.max(rowsPerTask, Math.min((long) (m + rowsPerTask - 1) / rowsPerTask * rowsPerTask, blk.aBytes() / (4L * kcMax) / rowsPerTask * rowsPerTask));
-        int maxPanels = ncMax / nr;
-        float[] bF = bf16 ? null : new float[maxPanels * kcMax * nr];
-        int[] bI = bf16 ? new int[maxPanels * kcMax * lanes] : null;
-        float[] a = new float[msMax * kcMax];
+        int passes = (k + blk.kcMax() - 1) / blk.kcMax(), kcMax = (k + passes - 1) / passes;
+        int blockRows = Math.min(m, blk.rowBlock());
+        int panels = (n + nr - 1) / nr, panelMax = bf16 ? (kcMax + 1) / 2 * nr : kcMax * nr;
+        // BF16 tiles step K in pairs: an odd pass gets a zero step in its X panels (its weights are zero too).
+        float[] a = growFloats(A_PANELS, (blockRows + mr - 1) / mr * mr * (kcMax + 1));
         long ldc = 4L * n;
-        for (int jc = 0; jc < n; jc += ncMax) {
-            int nc = Math.min(ncMax, n - jc), panels = (nc + nr - 1) / nr;
-            int panelsPerTask = Math.max(1, blk.taskCols() / nr);
-            int chunks = (panels + panelsPerTask - 1) / panelsPerTask;
+        for (int i0 = 0; i0 < m; i0 += blockRows) {
+            int ms = Math.min(blockRows, m - i0), ib = i0;
+            int aPanels = (ms + mr - 1) / mr, aGroups = (aPanels + A_GROUP - 1) / A_GROUP;
             for (int pc = 0; pc < k; pc += kcMax) {
-                int kc = Math.min(kcMax, k - pc), p0 = pc, j0c = jc;
+                int kc = Math.min(kcMax, k - pc), p0 = pc, kcA = bf16 ? (kc + 1) & ~1 : kc;
                 boolean accumulate = pc > 0;
-                Parallel.forEach(panels, p -> {
-                    if (bf16) packBF16(w, k, n, j0c + p * nr, p0, kc, lanes, bI, p * kc * lanes);
-                    else packFloat(wt, k, n, j0c + p * nr, p0, kc, nr, bF, p * kc * nr);
+                Parallel.forEach(aGroups, g -> {
+                    for (int q = g * A_GROUP; q < Math.min(aPanels, (g + 1) * A_GROUP); q++)
+                        packA(x, m, k, ib, q, p0, kc, kcA, mr, a);
                 });
-                for (int is = 0; is < m; is += msMax) {
-                    int ms = Math.min(msMax, m - is), i0s = is;
-                    int aPanels = (ms + mr - 1) / mr, aGroups = (aPanels + A_GROUP - 1) / A_GROUP;
-                    Parallel.forEach(aGroups, g -> {
-                        for (int q = g * A_GROUP; q < Math.min(aPanels, (g + 1) * A_GROUP); q++)
-                            packA(x, m, k, i0s, q, p0, kc, a);
-                    });
-                    int blocks = (ms + rowsPerTask - 1) / rowsPerTask;
-                    Parallel.forEach(blocks * chunks, task -> {
-                        int ib = (task / chunks) * rowsPerTask, mc = Math.min(rowsPerTask, ms - ib);
-                        int pFrom = (task % chunks) * panelsPerTask, pTo = Math.min(panels, pFrom + panelsPerTask);
-                        for (int p = pFrom; p < pTo; p++) {
-                            int j = j0c + p * nr, cols = Math.min(nr, n - j);
-                            for (int ir = ib; ir < ib + mc; ir += mr) {
-                                int rows = Math.min(mr, ms - ir);
-                                long co = ((long) (i0s + ir) * n + j) * 4L;
-                                if (rows == mr && cols == nr) {
-                                    if (bf16) kern.tileBF16(a, ir * kc, bI, p * kc * lanes, kc, y, co, ldc, accumulate, bias, j);
-                                    else kern.tileF32(a, ir * kc, bF, p * kc * nr, kc, y, co, ldc, accumulate, bias, j);
-                                } else {
-                                    edgeTile(kern, bf16, a, ir * kc, bF, bI, p * kc * (bf16 ? lanes : nr), kc, y, co, ldc,
-                                            rows, cols, nr, accumulate, bias, j);
-                                }
-                            }
+                Parallel.forEach(panels, p -> {
+                    int j = p * nr, cols = Math.min(nr, n - j);
+                    int[] bI = bf16 ? growInts(PANEL_INTS, panelMax) : null;
+                    float[] bF = bf16 ? null : growFloats(PANEL_FLOATS, panelMax);
+                    if (bf16) packBF16(kern, wt.data(), k, n, j, p0, kc, nr, bI);
+                    else packFloat(wt, k, n, j, p0, kc, nr, bF);
+                    for (int ir = 0; ir < ms; ir += mr) {
+                        int rows = Math.min(mr, ms - ir);
+                        long co = ((long) (ib + ir) * n + j) * 4L;
+                        if (rows == mr && cols == nr) {
+                            if (bf16) kern.tileBF16(a, ir * kcA, bI, 0, kc, y, co, ldc, accumulate, bias, j);
+                            else kern.tileF32(a, ir * kc, bF, 0, kc, y, co, ldc, accumulate, bias, j);
+                        } else {
+                            edgeTile(kern, a, ir * kcA, bF, bI, kc, y, co, ldc, rows, cols, nr, accumulate, bias, j);
                         }
-                    });
-                }
+                    }
+                });
             }
         }
     }
 
-    /** A tile cut by the edge of Y, computed whole into scratch and copied back in part. */
-    private static void edgeTile(LinearKernels kern, boolean bf16, float[] a, int ao, float[] bF, int[] bI, int bo, int kc,
+    private static float[] growFloats(ThreadLocal<float[]> buffer, int size) {
+        float[] b = buffer.get();
+        if (b.length < size) buffer.set(b = new float[size]);
+        return b;
+    }
+
+    private static int[] growInts(ThreadLocal<int[]> buffer, int size) {
+        int[] b = buffer.get();
+        if (b.length < size) buffer.set(b = new int[size]);
+        return b;
+    }
+
+    /** A tile cut by the edge of Y, computed whole into scratch and copied back in part (bF null for BF16 panels). */
+    private static void edgeTile(LinearKernels kern, float[] a, int ao, float[] bF, int[] bI, int kc,
                                  MemorySegment y, long co, long ldc, int rows, int cols, int nr, boolean accumulate,
                                  float[] bias, int j) {
         // Native scratch: the vector loads and stores are only intrinsified for native (or byte[]) segments, a
@@ -120,83 +123,102 @@ final class PackedLinear {
         e.fill((byte) 0);
         if (accumulate)
             for (int r = 0; r < rows; r++) MemorySegment.copy(y, co + r * ldc, e, 4L * r * nr, 4L * cols);
-        if (bf16) kern.tileBF16(a, ao, bI, bo, kc, e, 0, 4L * nr, accumulate, bias, j);
-        else kern.tileF32(a, ao, bF, bo, kc, e, 0, 4L * nr, accumulate, bias, j);
+        if (bF == null) kern.tileBF16(a, ao, bI, 0, kc, e, 0, 4L * nr, accumulate, bias, j);
+        else kern.tileF32(a, ao, bF, 0, kc, e, 0, 4L * nr, accumulate, bias, j);
         for (int r = 0; r < rows; r++) MemorySegment.copy(e, 4L * r * nr, y, co + r * ldc, 4L * cols);
     }
 
-    /** X rows is + [q·MR, q·MR+MR) × K [p0, p0+kc) into A panel q ([kc][MR] at q·MR·kc), zero rows past M. */
-    private static void packA(MemorySegment x, int m, int k, int is, int q, int p0, int kc, float[] a) {
-        int mr = LinearKernels.MR, base = q * mr * kc;
-        float[] rows = ROWS.get();
-        if (rows.length < mr * kc) ROWS.set(rows = new float[mr * kc]);
+    /**
+     * X rows is + [q·mr, q·mr+mr) × K [p0, p0+kc) into A panel q ([kcA][mr] at q·mr·kcA), zero rows past M and
+     * zero steps past kc.
+     */
+    private static void packA(MemorySegment x, int m, int k, int is, int q, int p0, int kc, int kcA, int mr, float[] a) {
+        int stride = paddedStride(kc);
+        float[] rows = growFloats(FLOAT_ROWS, mr * stride);
         for (int r = 0; r < mr; r++) {
             int i = is + q * mr + r;
-            if (i < m) MemorySegment.copy(x, Tensor.F32, 4L * ((long) i * k + p0), rows, r * kc, kc);
-            else java.util.Arrays.fill(rows, r * kc, (r + 1) * kc, 0f);
+            if (i < m) MemorySegment.copy(x, Tensor.F32, 4L * ((long) i * k + p0), rows, r * stride, kc);
+            else Arrays.fill(rows, r * stride, r * stride + kc, 0f);
         }
-        interleave(rows, mr, kc, a, base);
+        interleave(rows, stride, mr, kc, a, q * mr * kcA);
+        Arrays.fill(a, q * mr * kcA + kc * mr, (q + 1) * mr * kcA, 0f);
     }
 
     /** Weight rows [j, j+nr) × K [p0, p0+kc) as F32 into [kc][nr], zero columns past N. */
-    private static void packFloat(Tensor wt, int k, int n, int j, int p0, int kc, int nr, float[] dst, int base) {
+    private static void packFloat(Tensor wt, int k, int n, int j, int p0, int kc, int nr, float[] dst) {
         MemorySegment w = wt.data();
         boolean f16 = wt.dtype() == DType.F16;
-        float[] rows = ROWS.get();
-        if (rows.length < nr * kc) ROWS.set(rows = new float[nr * kc]);
-        short[] half = f16 ? new short[kc] : null;
+        int stride = paddedStride(kc);
+        float[] rows = growFloats(FLOAT_ROWS, nr * stride);
         for (int c = 0; c < nr; c++) {
-            int at = c * kc;
-            if (j + c >= n) {
-                java.util.Arrays.fill(rows, at, at + kc, 0f);
-            } else if (f16) {
-                MemorySegment.copy(w, Tensor.I16, 2L * ((long) (j + c) * k + p0), half, 0, kc);
-                for (int t = 0; t < kc; t++) rows[at + t] = Float.float16ToFloat(half[t]);
-            } else {
-                MemorySegment.copy(w, Tensor.F32, 4L * ((long) (j + c) * k + p0), rows, at, kc);
-            }
+            int at = c * stride;
+            long from = (long) (j + c) * k + p0;
+            if (j + c >= n) Arrays.fill(rows, at, at + kc, 0f);
+            else if (f16) for (int t = 0; t < kc; t++) rows[at + t] = Float.float16ToFloat(w.getAtIndex(Tensor.I16, from + t));
+            else MemorySegment.copy(w, Tensor.F32, 4L * from, rows, at, kc);
         }
-        interleave(rows, nr, kc, dst, base);
+        interleave(rows, stride, nr, kc, dst, 0);
     }
 
     /**
-     * dst[base + t·width + c] = rows[c·kc + t]: a transpose done in blocks of {@link #T_BLOCK} steps of K, so the
+     * dst[base + t·width + c] = rows[c·stride + t]: a transpose done in blocks of {@link #T_BLOCK} steps of K, so the
      * part of the panel being written stays in L1 (a whole column at a time touched one cache line per step,
      * width times over a panel that only fits L2).
      */
-    private static void interleave(float[] rows, int width, int kc, float[] dst, int base) {
+    private static void interleave(float[] rows, int stride, int width, int kc, float[] dst, int base) {
         for (int t0 = 0; t0 < kc; t0 += T_BLOCK) {
             int t1 = Math.min(kc, t0 + T_BLOCK);
             for (int c = 0; c < width; c++) {
-                int src = c * kc, d = base + c;
+                int src = c * stride, d = base + c;
                 for (int t = t0; t < t1; t++) dst[d + t * width] = rows[src + t];
             }
         }
     }
 
     /**
-     * BF16 weight rows [j, j+2·lanes) × K [p0, p0+kc) into [kc][lanes] ints: column l low, column lanes+l high.
-     * The rows are copied out first, then interleaved in blocks of {@link #T_BLOCK} steps of K, as {@link #interleave}.
+     * BF16 weight rows [j, j+nr) × K [p0, p0+kc) into [(kc+1)/2][nr] ints: int c of pair t holds the row's steps 2t
+     * (low half) and 2t+1 (high half), which are the two adjacent BF16 values of the row in memory, so each row is
+     * copied out as ints in bulk and the panel is an int transpose; a step past an odd kc or a column past N is zero.
      */
-    private static void packBF16(MemorySegment w, int k, int n, int j, int p0, int kc, int lanes, int[] dst, int base) {
-        short[] rows = BF16_ROWS.get();
-        if (rows.length < 2 * lanes * kc) BF16_ROWS.set(rows = new short[2 * lanes * kc]);
-        for (int c = 0; c < 2 * lanes; c++) row(w, k, n, j + c, p0, kc, rows, c * kc);
-        for (int t0 = 0; t0 < kc; t0 += T_BLOCK) {
-            int t1 = Math.min(kc, t0 + T_BLOCK);
-            for (int l = 0; l < lanes; l++) {
-                int lo = l * kc, hi = (lanes + l) * kc, d = base + l;
-                for (int t = t0; t < t1; t++) dst[d + t * lanes] = (rows[lo + t] & 0xFFFF) | (rows[hi + t] << 16);
+    private static void packBF16(LinearKernels kern, MemorySegment w, int k, int n, int j, int p0, int kc, int nr, int[] dst) {
+        int pairs = (kc + 1) / 2, whole = kc / 2, stride = paddedStride(pairs);
+        int[] rows = growInts(INT_ROWS, nr * stride);
+        for (int c = 0; c < nr; c++) {
+            int at = c * stride;
+            if (j + c >= n) {
+                Arrays.fill(rows, at, at + pairs, 0);
+                continue;
+            }
+            long from = 2L * ((long) (j + c) * k + p0);
+            MemorySegment.copy(w, Tensor.I32, from, rows, at, whole);
+            if (whole < pairs) rows[at + whole] = w.get(Tensor.I16, from + 4L * whole) & 0xFFFF;
+        }
+        if (TRANSPOSE_SCALAR) transposeScalar(rows, stride, pairs, nr, dst, 0);
+        else kern.transposePanel(rows, stride, pairs, dst, 0);
+    }
+
+    /**
+     * Rows to be transposed lie a cache line more than their length apart: at a stride of exactly 4 KB (K=2048)
+     * every row read at one step fell into the same L1 set, and the gather transpose ran at a fraction of its speed.
+     */
+    private static int paddedStride(int length) {
+        return length + 16;
+    }
+
+    /** {@code -Domnigen2.linear.scalarTranspose=true}: lay BF16 panels out with the scalar twin (A/B checks). */
+    static final boolean TRANSPOSE_SCALAR = Boolean.getBoolean("omnigen2.linear.scalarTranspose");
+
+    /** The scalar twin of {@link LinearKernels#transposePanel} (width nr = 2·lanes), in blocks of {@link #T_BLOCK} steps. */
+    static void transposeScalar(int[] src, int stride, int pairs, int nr, int[] dst, int base) {
+        for (int t0 = 0; t0 < pairs; t0 += T_BLOCK) {
+            int t1 = Math.min(pairs, t0 + T_BLOCK);
+            for (int c = 0; c < nr; c++) {
+                int from = c * stride, d = base + c;
+                for (int t = t0; t < t1; t++) dst[d + t * nr] = src[from + t];
             }
         }
     }
 
-    /** Steps of K transposed at a time by the packers: 64 steps × 16–32 columns × 4 bytes = 4–8 KB of panel. */
+    /** Steps of K transposed at a time by the scalar transposes: 64 steps × 8–32 columns × 4 bytes = 2–8 KB of panel. */
     private static final int T_BLOCK = 64;
-    private static final ThreadLocal<short[]> BF16_ROWS = ThreadLocal.withInitial(() -> new short[0]);
-
-    private static void row(MemorySegment w, int k, int n, int j, int p0, int kc, short[] dst, int at) {
-        if (j < n) MemorySegment.copy(w, Tensor.I16, 2L * ((long) j * k + p0), dst, at, kc);
-        else java.util.Arrays.fill(dst, at, at + kc, (short) 0);
-    }
 }

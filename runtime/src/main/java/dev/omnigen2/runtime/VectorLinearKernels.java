@@ -17,7 +17,10 @@ import jdk.incubator.vector.VectorSpecies;
  * lambdas and nested classes: they would refer to the template, not to the hidden copy.
  */
 final class VectorLinearKernels implements LinearKernels {
-    private static final VectorSpecies<Float> F = speciesFromClassData();
+    private static final VectorSpecies<Float> F = classData(0, VectorSpecies.class);
+    /** Rows of the register tile, 6 or 8 (class data too): the rows 6 and 7 of the tiles are compiled only for 8. */
+    private static final int MR = classData(1, Integer.class);
+    private static final boolean EIGHT = MR == 8;
     private static final VectorSpecies<Integer> I = F.withLanes(int.class);
     private static final int VL = F.length();
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -30,9 +33,9 @@ final class VectorLinearKernels implements LinearKernels {
     private static final VectorShuffle<Float> XH = swap(VL / 2), XQ = swap(VL / 4);
 
     @SuppressWarnings("unchecked")
-    private static VectorSpecies<Float> speciesFromClassData() {
+    private static <T> T classData(int index, Class<?> type) {
         try {
-            return MethodHandles.classData(MethodHandles.lookup(), ConstantDescs.DEFAULT_NAME, VectorSpecies.class);
+            return (T) MethodHandles.classDataAt(MethodHandles.lookup(), ConstantDescs.DEFAULT_NAME, type, index);
         } catch (IllegalAccessException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -78,9 +81,12 @@ final class VectorLinearKernels implements LinearKernels {
     public int lanes() { return VL; }
 
     @Override
+    public int mr() { return MR; }
+
+    @Override
     public void tileF32(float[] a, int ao, float[] b, int bo, int kc, MemorySegment c, long co, long ldc,
                         boolean accumulate, float[] bias, int bi) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
         long hi = 4L * VL;
         if (accumulate) {
             c00 = FloatVector.fromMemorySegment(F, c, co, LE); c01 = FloatVector.fromMemorySegment(F, c, co + hi, LE);
@@ -89,11 +95,17 @@ final class VectorLinearKernels implements LinearKernels {
             c30 = FloatVector.fromMemorySegment(F, c, co + 3 * ldc, LE); c31 = FloatVector.fromMemorySegment(F, c, co + 3 * ldc + hi, LE);
             c40 = FloatVector.fromMemorySegment(F, c, co + 4 * ldc, LE); c41 = FloatVector.fromMemorySegment(F, c, co + 4 * ldc + hi, LE);
             c50 = FloatVector.fromMemorySegment(F, c, co + 5 * ldc, LE); c51 = FloatVector.fromMemorySegment(F, c, co + 5 * ldc + hi, LE);
+            if (EIGHT) {
+                c60 = FloatVector.fromMemorySegment(F, c, co + 6 * ldc, LE); c61 = FloatVector.fromMemorySegment(F, c, co + 6 * ldc + hi, LE);
+                c70 = FloatVector.fromMemorySegment(F, c, co + 7 * ldc, LE); c71 = FloatVector.fromMemorySegment(F, c, co + 7 * ldc + hi, LE);
+            } else {
+                c60 = c50; c61 = c51; c70 = c50; c71 = c51;
+            }
         } else {
             FloatVector lo = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, bi);
             FloatVector up = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, bi + VL);
-            c00 = lo; c10 = lo; c20 = lo; c30 = lo; c40 = lo; c50 = lo;
-            c01 = up; c11 = up; c21 = up; c31 = up; c41 = up; c51 = up;
+            c00 = lo; c10 = lo; c20 = lo; c30 = lo; c40 = lo; c50 = lo; c60 = lo; c70 = lo;
+            c01 = up; c11 = up; c21 = up; c31 = up; c41 = up; c51 = up; c61 = up; c71 = up;
         }
         for (int k = 0; k < kc; k++, ao += MR, bo += 2 * VL) {
             FloatVector b0 = FloatVector.fromArray(F, b, bo);
@@ -110,6 +122,12 @@ final class VectorLinearKernels implements LinearKernels {
             c40 = b0.fma(x, c40); c41 = b1.fma(x, c41);
             x = FloatVector.broadcast(F, a[ao + 5]);
             c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
+            if (EIGHT) {
+                x = FloatVector.broadcast(F, a[ao + 6]);
+                c60 = b0.fma(x, c60); c61 = b1.fma(x, c61);
+                x = FloatVector.broadcast(F, a[ao + 7]);
+                c70 = b0.fma(x, c70); c71 = b1.fma(x, c71);
+            }
         }
         c00.intoMemorySegment(c, co, LE); c01.intoMemorySegment(c, co + hi, LE);
         c10.intoMemorySegment(c, co + ldc, LE); c11.intoMemorySegment(c, co + ldc + hi, LE);
@@ -117,12 +135,16 @@ final class VectorLinearKernels implements LinearKernels {
         c30.intoMemorySegment(c, co + 3 * ldc, LE); c31.intoMemorySegment(c, co + 3 * ldc + hi, LE);
         c40.intoMemorySegment(c, co + 4 * ldc, LE); c41.intoMemorySegment(c, co + 4 * ldc + hi, LE);
         c50.intoMemorySegment(c, co + 5 * ldc, LE); c51.intoMemorySegment(c, co + 5 * ldc + hi, LE);
+        if (EIGHT) {
+            c60.intoMemorySegment(c, co + 6 * ldc, LE); c61.intoMemorySegment(c, co + 6 * ldc + hi, LE);
+            c70.intoMemorySegment(c, co + 7 * ldc, LE); c71.intoMemorySegment(c, co + 7 * ldc + hi, LE);
+        }
     }
 
     @Override
     public void tileBF16(float[] a, int ao, int[] b, int bo, int kc, MemorySegment c, long co, long ldc,
                          boolean accumulate, float[] bias, int bi) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
         long hi = 4L * VL;
         if (accumulate) {
             c00 = FloatVector.fromMemorySegment(F, c, co, LE); c01 = FloatVector.fromMemorySegment(F, c, co + hi, LE);
@@ -131,16 +153,25 @@ final class VectorLinearKernels implements LinearKernels {
             c30 = FloatVector.fromMemorySegment(F, c, co + 3 * ldc, LE); c31 = FloatVector.fromMemorySegment(F, c, co + 3 * ldc + hi, LE);
             c40 = FloatVector.fromMemorySegment(F, c, co + 4 * ldc, LE); c41 = FloatVector.fromMemorySegment(F, c, co + 4 * ldc + hi, LE);
             c50 = FloatVector.fromMemorySegment(F, c, co + 5 * ldc, LE); c51 = FloatVector.fromMemorySegment(F, c, co + 5 * ldc + hi, LE);
+            if (EIGHT) {
+                c60 = FloatVector.fromMemorySegment(F, c, co + 6 * ldc, LE); c61 = FloatVector.fromMemorySegment(F, c, co + 6 * ldc + hi, LE);
+                c70 = FloatVector.fromMemorySegment(F, c, co + 7 * ldc, LE); c71 = FloatVector.fromMemorySegment(F, c, co + 7 * ldc + hi, LE);
+            } else {
+                c60 = c50; c61 = c51; c70 = c50; c71 = c51;
+            }
         } else {
             FloatVector lo = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, bi);
             FloatVector up = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, bi + VL);
-            c00 = lo; c10 = lo; c20 = lo; c30 = lo; c40 = lo; c50 = lo;
-            c01 = up; c11 = up; c21 = up; c31 = up; c41 = up; c51 = up;
+            c00 = lo; c10 = lo; c20 = lo; c30 = lo; c40 = lo; c50 = lo; c60 = lo; c70 = lo;
+            c01 = up; c11 = up; c21 = up; c31 = up; c41 = up; c51 = up; c61 = up; c71 = up;
         }
-        for (int k = 0; k < kc; k++, ao += MR, bo += VL) {
-            IntVector pair = IntVector.fromArray(I, b, bo);
-            FloatVector b0 = pair.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector b1 = pair.and(HIGH).reinterpretAsFloats();
+        // Each int holds two consecutive K steps of one column: the low half (one shift) is step k, the high half
+        // (one AND) step k+1; the two vectors of a pair cover the tile's 2·lanes columns. K order is kept per column.
+        int pairs = (kc + 1) >> 1;
+        for (int t = 0; t < pairs; t++, ao += 2 * MR, bo += 2 * VL) {
+            IntVector p0 = IntVector.fromArray(I, b, bo), p1 = IntVector.fromArray(I, b, bo + VL);
+            FloatVector b0 = p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector b1 = p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector x = FloatVector.broadcast(F, a[ao]);
             c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
             x = FloatVector.broadcast(F, a[ao + 1]);
@@ -153,6 +184,32 @@ final class VectorLinearKernels implements LinearKernels {
             c40 = b0.fma(x, c40); c41 = b1.fma(x, c41);
             x = FloatVector.broadcast(F, a[ao + 5]);
             c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
+            if (EIGHT) {
+                x = FloatVector.broadcast(F, a[ao + 6]);
+                c60 = b0.fma(x, c60); c61 = b1.fma(x, c61);
+                x = FloatVector.broadcast(F, a[ao + 7]);
+                c70 = b0.fma(x, c70); c71 = b1.fma(x, c71);
+            }
+            b0 = p0.and(HIGH).reinterpretAsFloats();
+            b1 = p1.and(HIGH).reinterpretAsFloats();
+            x = FloatVector.broadcast(F, a[ao + MR]);
+            c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
+            x = FloatVector.broadcast(F, a[ao + MR + 1]);
+            c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
+            x = FloatVector.broadcast(F, a[ao + MR + 2]);
+            c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
+            x = FloatVector.broadcast(F, a[ao + MR + 3]);
+            c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
+            x = FloatVector.broadcast(F, a[ao + MR + 4]);
+            c40 = b0.fma(x, c40); c41 = b1.fma(x, c41);
+            x = FloatVector.broadcast(F, a[ao + MR + 5]);
+            c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
+            if (EIGHT) {
+                x = FloatVector.broadcast(F, a[ao + MR + 6]);
+                c60 = b0.fma(x, c60); c61 = b1.fma(x, c61);
+                x = FloatVector.broadcast(F, a[ao + MR + 7]);
+                c70 = b0.fma(x, c70); c71 = b1.fma(x, c71);
+            }
         }
         c00.intoMemorySegment(c, co, LE); c01.intoMemorySegment(c, co + hi, LE);
         c10.intoMemorySegment(c, co + ldc, LE); c11.intoMemorySegment(c, co + ldc + hi, LE);
@@ -160,6 +217,21 @@ final class VectorLinearKernels implements LinearKernels {
         c30.intoMemorySegment(c, co + 3 * ldc, LE); c31.intoMemorySegment(c, co + 3 * ldc + hi, LE);
         c40.intoMemorySegment(c, co + 4 * ldc, LE); c41.intoMemorySegment(c, co + 4 * ldc + hi, LE);
         c50.intoMemorySegment(c, co + 5 * ldc, LE); c51.intoMemorySegment(c, co + 5 * ldc + hi, LE);
+        if (EIGHT) {
+            c60.intoMemorySegment(c, co + 6 * ldc, LE); c61.intoMemorySegment(c, co + 6 * ldc + hi, LE);
+            c70.intoMemorySegment(c, co + 7 * ldc, LE); c71.intoMemorySegment(c, co + 7 * ldc + hi, LE);
+        }
+    }
+
+    @Override
+    public void transposePanel(int[] src, int stride, int pairs, int[] dst, int base) {
+        // One gather per vector of the panel: lane c reads row c at the same step.
+        int[] rowStart = new int[2 * VL];
+        for (int c = 0; c < 2 * VL; c++) rowStart[c] = c * stride;
+        for (int t = 0, d = base; t < pairs; t++, d += 2 * VL) {
+            IntVector.fromArray(I, src, t, rowStart, 0).intoArray(dst, d);
+            IntVector.fromArray(I, src, t, rowStart, VL).intoArray(dst, d + VL);
+        }
     }
 
     // The tile loads and stores are written out in place rather than through small helpers: when C2 compiled a

@@ -140,8 +140,11 @@ class LinearKernelTest {
 
     @Test
     void packedPathCrossesEveryBlockBoundary() {
-        // Tiny blocks: several K passes (Y reloaded), several column blocks and X row blocks, edge tiles everywhere.
-        PackedLinear.Blocking tiny = new PackedLinear.Blocking(40, 12, 1, 1, 1);
+        // Tiny blocks: several K passes (Y reloaded; 33 steps each, so odd BF16 pairs), several row blocks (the
+        // last one short), edge tiles everywhere; both register tiles (6 and 8 rows), bit-identical to each other and
+        // to one block of all rows.
+        PackedLinear.Blocking tiny = new PackedLinear.Blocking(40, 20);
+        PackedLinear.Blocking oneBlock = new PackedLinear.Blocking(40, 1000);
         int m = 47, k = 130, n = 75;
         for (DType dt : WEIGHT_TYPES) {
             Tensor x = KernelCheck.random(DType.F32, 11, m, k);
@@ -151,12 +154,41 @@ class LinearKernelTest {
             Linear.scalar(x, w, b, ref);
             KernelCheck.forEachSpecies(sp -> {
                 if (Vectors.scalar()) return;
-                LinearKernels kern = LinearKernels.of(Vectors.floats());
-                Tensor y = Tensor.zeros(m, n);
-                PackedLinear.run(kern, x.data(), w, Linear.biasArray(b, n, 2 * kern.lanes()), y.data(), m, k, n, tiny);
-                KernelCheck.assertClose(dt + " " + sp + " tiny blocks", y, ref, TOL);
+                Tensor six = null;
+                for (int rows : new int[] {6, 8}) {
+                    LinearKernels kern = LinearKernels.of(Vectors.floats(), rows);
+                    String what = dt + " " + sp + " tile rows " + rows + " tiny blocks";
+                    Tensor y = Tensor.zeros(m, n);
+                    PackedLinear.run(kern, x.data(), w, Linear.biasArray(b, n, 2 * kern.lanes()), y.data(), m, k, n, tiny);
+                    KernelCheck.assertClose(what, y, ref, TOL);
+                    Tensor whole = Tensor.zeros(m, n);
+                    PackedLinear.run(kern, x.data(), w, Linear.biasArray(b, n, 2 * kern.lanes()), whole.data(), m, k, n, oneBlock);
+                    KernelCheck.assertBitIdentical(what + ", one row block", whole, y);
+                    // Every output is one tile row's K sum in the same order whatever the tile height.
+                    if (six != null) KernelCheck.assertBitIdentical(what + " vs 6 rows", y, six);
+                    six = y;
+                }
             });
         }
+    }
+
+    @Test
+    void panelTransposeMatchesItsScalarTwin() {
+        java.util.Random r = new java.util.Random(21);
+        KernelCheck.forEachSpecies(sp -> {
+            if (Vectors.scalar()) return;
+            LinearKernels kern = LinearKernels.of(Vectors.floats());
+            int nr = 2 * kern.lanes();
+            for (int pairs : new int[] {1, 7, 64, 65, 200}) {
+                int stride = pairs + 3;
+                int[] src = r.ints(nr * stride).toArray();
+                int[] vec = new int[5 + pairs * nr], ref = new int[5 + pairs * nr];
+                kern.transposePanel(src, stride, pairs, vec, 5);
+                PackedLinear.transposeScalar(src, stride, pairs, nr, ref, 5);
+                assertThat(vec).as(sp + " pairs " + pairs).containsExactly(ref);
+                if (pairs > 1) assertThat(ref[5 + nr + 1]).isEqualTo(src[stride + 1]);
+            }
+        });
     }
 
     @Test
