@@ -31,6 +31,11 @@ interface LinearKernels {
     /** Float lanes of the species; a packed panel is {@code 2 * lanes()} columns wide. */
     int lanes();
 
+    /** Length of the {@code out} array of {@link #dotF32} / {@link #dotBF16}: 16 sums, then room for 16 vectors. */
+    default int dotScratch() {
+        return 16 + 16 * lanes();
+    }
+
     /** Rows of the register tile (6 or 8): A panels are [kc][mr()]. */
     int mr();
 
@@ -62,6 +67,7 @@ interface LinearKernels {
     /**
      * Dot products of {@code rows} (1 or 4) x rows with 4 F32 weight rows over {@code k} elements: x rows start at
      * {@code x[xo + r·xs]}, weight rows at byte offsets {@code w0..w3} of {@code w}; {@code out[r·4 + j]} receives the sums.
+     * {@code out} holds at least {@link #dotScratch} floats: the part past the 16 sums is scratch.
      */
     void dotF32(int rows, float[] x, int xo, int xs, MemorySegment w, long w0, long w1, long w2, long w3, int k, float[] out);
 

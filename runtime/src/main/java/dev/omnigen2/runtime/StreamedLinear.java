@@ -87,7 +87,7 @@ final class StreamedLinear {
             rowBytes = 4L * k;
             base = 0;
         }
-        float[] out = new float[16];
+        float[] out = new float[kern.dotScratch()];
         for (int i = 0; i < m; ) {
             int r = m - i >= 4 ? 4 : 1;
             // The four weight rows dotted together come from four quarters of the group, each quarter read

@@ -77,6 +77,18 @@ final class VectorLinearKernels implements LinearKernels {
         out[o + 3] = v.lane(VL / 2 + VL / 4);
     }
 
+    /** Where the x4 dot kernels park their accumulators in {@code out} (after the 16 sums). */
+    private static final int PARK = 16;
+
+    /** The 16 sums of four rows × four weight rows from the accumulators parked at {@link #PARK}, as {@link #sum4}. */
+    private static void sumParked(float[] out) {
+        for (int r = 0; r < 4; r++) {
+            int p = PARK + 4 * r * VL;
+            sum4(FloatVector.fromArray(F, out, p), FloatVector.fromArray(F, out, p + VL),
+                    FloatVector.fromArray(F, out, p + 2 * VL), FloatVector.fromArray(F, out, p + 3 * VL), out, 4 * r);
+        }
+    }
+
     @Override
     public int lanes() { return VL; }
 
@@ -282,10 +294,14 @@ final class VectorLinearKernels implements LinearKernels {
             xv = FloatVector.fromArray(F, x, x3 + t);
             a30 = v0.fma(xv, a30); a31 = v1.fma(xv, a31); a32 = v2.fma(xv, a32); a33 = v3.fma(xv, a33);
         }
-        sum4(a00, a01, a02, a03, out, 0);
-        sum4(a10, a11, a12, a13, out, 4);
-        sum4(a20, a21, a22, a23, out, 8);
-        sum4(a30, a31, a32, a33, out, 12);
+        // Parked, then summed by a small method: passed as arguments, the 16 accumulators made C2 box them (it
+        // did not inline four sum4 calls into this large body: NodeCountInliningCutoff) and M=4 ran at 29 GFLOP/s.
+        int p = PARK;
+        a00.intoArray(out, p); a01.intoArray(out, p + VL); a02.intoArray(out, p + 2 * VL); a03.intoArray(out, p + 3 * VL);
+        a10.intoArray(out, p + 4 * VL); a11.intoArray(out, p + 5 * VL); a12.intoArray(out, p + 6 * VL); a13.intoArray(out, p + 7 * VL);
+        a20.intoArray(out, p + 8 * VL); a21.intoArray(out, p + 9 * VL); a22.intoArray(out, p + 10 * VL); a23.intoArray(out, p + 11 * VL);
+        a30.intoArray(out, p + 12 * VL); a31.intoArray(out, p + 13 * VL); a32.intoArray(out, p + 14 * VL); a33.intoArray(out, p + 15 * VL);
+        sumParked(out);
         addTails(false, 4, x, xo, xs, w, w0, w1, w2, w3, full, k, out);
     }
 
@@ -380,10 +396,14 @@ final class VectorLinearKernels implements LinearKernels {
             xv = FloatVector.fromArray(F, x, x3 + t + VL);
             a30 = v0.fma(xv, a30); a31 = v1.fma(xv, a31); a32 = v2.fma(xv, a32); a33 = v3.fma(xv, a33);
         }
-        sum4(a00, a01, a02, a03, out, 0);
-        sum4(a10, a11, a12, a13, out, 4);
-        sum4(a20, a21, a22, a23, out, 8);
-        sum4(a30, a31, a32, a33, out, 12);
+        // Parked, then summed by a small method: passed as arguments, the 16 accumulators made C2 box them (it
+        // did not inline four sum4 calls into this large body: NodeCountInliningCutoff) and M=4 ran at 29 GFLOP/s.
+        int p = PARK;
+        a00.intoArray(out, p); a01.intoArray(out, p + VL); a02.intoArray(out, p + 2 * VL); a03.intoArray(out, p + 3 * VL);
+        a10.intoArray(out, p + 4 * VL); a11.intoArray(out, p + 5 * VL); a12.intoArray(out, p + 6 * VL); a13.intoArray(out, p + 7 * VL);
+        a20.intoArray(out, p + 8 * VL); a21.intoArray(out, p + 9 * VL); a22.intoArray(out, p + 10 * VL); a23.intoArray(out, p + 11 * VL);
+        a30.intoArray(out, p + 12 * VL); a31.intoArray(out, p + 13 * VL); a32.intoArray(out, p + 14 * VL); a33.intoArray(out, p + 15 * VL);
+        sumParked(out);
         addTails(true, 4, x, xo, xs, w, w0, w1, w2, w3, full, k, out);
     }
 
