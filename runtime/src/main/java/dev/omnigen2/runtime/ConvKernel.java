@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class ConvKernel {
     private ConvKernel() {}
 
-    private static final int MR = OpKernels.MR;
+    private static final int MR = OpKernels.CONV_ROWS;
     /** Floats of the band strip one panel group reads (256 KiB: a quarter of a Zen 5 L2, room for the weights). */
     private static final int STRIP_FLOATS = Integer.getInteger("omnigen2.conv.strip", 1 << 16);
     /** A thread's band, and which call and output row it holds (consecutive rows of one call share kh − s input rows). */
@@ -121,7 +121,7 @@ final class ConvKernel {
             MemorySegment dst = accumulate ? row(1, (long) blocks * MR * wo * 4) : os;
             long dstPlane = accumulate ? (long) wo * 4 : plane;
             // Groups of pixel panels whose band strip (Cin·kh rows × group width) fits in L2 next to the weights;
-            // inside a group each 6-channel weight block (in L1) serves every panel before the next block.
+            // inside a group each MR-channel weight block (in L1) serves every panel before the next block.
             for (int g0 = 0; g0 < wo; g0 += group) {
                 int g1 = Math.min(wo, g0 + group);
                 for (int cb = 0; cb < blocks; cb++) {

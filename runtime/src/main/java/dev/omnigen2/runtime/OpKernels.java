@@ -7,6 +7,13 @@ interface OpKernels {
     /** Rows of the register blocks. */
     int MR = 6;
 
+    /**
+     * Output channels of the convolution's register tile: 8 where the machine has 32 vector registers (16
+     * accumulators), else 6 — the same rule and switch as {@link LinearKernels#TILE_ROWS}. The packed conv weights
+     * ({@link Conv2d.Packed}) are laid out in blocks of this many channels.
+     */
+    int CONV_ROWS = LinearKernels.TILE_ROWS;
+
     static OpKernels of(VectorSpecies<Float> species) {
         return SpeciesTemplates.of(OpKernels.class, VectorOpKernels.class, species);
     }
