@@ -122,7 +122,7 @@ final class FlashAttention {
         float[] row = w.row = w.grow(w.row, hdPad);
 
         // Q rows scaled by scale·log2(e), so scores come out in log2 units and the softmax uses 2^x;
-        // transposed per 6-row chunk: qT[(c·hd + d)·6 + rr].
+        // transposed per MR-row chunk: qT[(c·hd + d)·MR + rr].
         float qScale = (float) (scale * LOG2E);
         Arrays.fill(qT, 0, rowsPad * hd, 0f);
         for (int r = 0; r < rows; r++) {

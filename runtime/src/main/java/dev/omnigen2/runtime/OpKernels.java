@@ -4,8 +4,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /** The vector inner loops of the non-GEMM kernels for one float species (see {@link SpeciesTemplates}). */
 interface OpKernels {
-    /** Rows of the register blocks. */
-    int MR = 6;
+    /** Query rows of the attention register tiles: 8 or 6, the rule of {@link LinearKernels#TILE_ROWS}. */
+    int MR = LinearKernels.TILE_ROWS;
 
     /**
      * Output channels of the convolution's register tile: 8 where the machine has 32 vector registers (16

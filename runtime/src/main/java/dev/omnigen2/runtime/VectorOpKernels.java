@@ -26,13 +26,15 @@ final class VectorOpKernels implements OpKernels {
     /** Output channels of the conv tile (6 or 8); channels 6 and 7 are compiled only for 8. */
     private static final int CMR = OpKernels.CONV_ROWS;
     private static final boolean CONV8 = CMR == 8;
+    /** Query rows of the attention tiles ({@link OpKernels#MR}, 6 or 8); rows 6 and 7 are compiled only for 8. */
+    private static final boolean ATTN8 = MR == 8;
 
     VectorOpKernels() {}
 
     @Override
     public int lanes() { return VL; }
 
-    /** S[r][0..width) = Q_r · K[t0 ..), for all rowsPad rows, in 6 × 2-vector register blocks. */
+    /** S[r][0..width) = Q_r · K[t0 ..), for all rowsPad rows, in MR × 2-vector register blocks. */
     @Override
     public void scores(float[] qT, float[] kp, float[] s, int rowsPad, int hd, int t0, int width, int kt) {
         int vl = VL, kw = 2 * VL;
@@ -41,7 +43,8 @@ final class VectorOpKernels implements OpKernels {
             for (int j = 0; j < width; j += kw) {
                 int kb = (t0 + j) / kw * hd * kw;
                 FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00,
-                        a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
+                        a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00,
+                        a70 = a00, a71 = a00;
                 for (int d = 0; d < hd; d++) {
                     int ko = kb + d * kw, qo = qb + d * MR;
                     FloatVector k0 = FloatVector.fromArray(F, kp, ko), k1 = FloatVector.fromArray(F, kp, ko + vl);
@@ -57,6 +60,12 @@ final class VectorOpKernels implements OpKernels {
                     a40 = b.fma(k0, a40); a41 = b.fma(k1, a41);
                     b = FloatVector.broadcast(F, qT[qo + 5]);
                     a50 = b.fma(k0, a50); a51 = b.fma(k1, a51);
+                    if (ATTN8) {
+                        b = FloatVector.broadcast(F, qT[qo + 6]);
+                        a60 = b.fma(k0, a60); a61 = b.fma(k1, a61);
+                        b = FloatVector.broadcast(F, qT[qo + 7]);
+                        a70 = b.fma(k0, a70); a71 = b.fma(k1, a71);
+                    }
                 }
                 int so = c * MR * kt + j;
                 a00.intoArray(s, so); a01.intoArray(s, so + vl); so += kt;
@@ -65,6 +74,11 @@ final class VectorOpKernels implements OpKernels {
                 a30.intoArray(s, so); a31.intoArray(s, so + vl); so += kt;
                 a40.intoArray(s, so); a41.intoArray(s, so + vl); so += kt;
                 a50.intoArray(s, so); a51.intoArray(s, so + vl);
+                if (ATTN8) {
+                    so += kt;
+                    a60.intoArray(s, so); a61.intoArray(s, so + vl); so += kt;
+                    a70.intoArray(s, so); a71.intoArray(s, so + vl);
+                }
             }
         }
     }
@@ -107,7 +121,7 @@ final class VectorOpKernels implements OpKernels {
         }
     }
 
-    /** O[r][·] += Σ_j P[r][j] · V[t0 + j][·], in 6-row × 2-vector register blocks along the head dimension. */
+    /** O[r][·] += Σ_j P[r][j] · V[t0 + j][·], in MR-row × 2-vector register blocks along the head dimension. */
     @Override
     public void accumulate(float[] s, float[] vp, float[] o, int rowsPad, int width, int kt, int t0, int hdPad, int lkPad) {
         int vl = VL;
@@ -122,6 +136,10 @@ final class VectorOpKernels implements OpKernels {
                 FloatVector a30 = FloatVector.fromArray(F, o, o0 + 3 * hdPad), a31 = FloatVector.fromArray(F, o, o0 + 3 * hdPad + vl);
                 FloatVector a40 = FloatVector.fromArray(F, o, o0 + 4 * hdPad), a41 = FloatVector.fromArray(F, o, o0 + 4 * hdPad + vl);
                 FloatVector a50 = FloatVector.fromArray(F, o, o0 + 5 * hdPad), a51 = FloatVector.fromArray(F, o, o0 + 5 * hdPad + vl);
+                FloatVector a60 = ATTN8 ? FloatVector.fromArray(F, o, o0 + 6 * hdPad) : a50;
+                FloatVector a61 = ATTN8 ? FloatVector.fromArray(F, o, o0 + 6 * hdPad + vl) : a51;
+                FloatVector a70 = ATTN8 ? FloatVector.fromArray(F, o, o0 + 7 * hdPad) : a50;
+                FloatVector a71 = ATTN8 ? FloatVector.fromArray(F, o, o0 + 7 * hdPad + vl) : a51;
                 for (int j = 0; j < width; j++) {
                     int vo = d * lkPad + (t0 + j) * 2 * vl;
                     FloatVector v0 = FloatVector.fromArray(F, vp, vo), v1 = FloatVector.fromArray(F, vp, vo + vl);
@@ -138,6 +156,12 @@ final class VectorOpKernels implements OpKernels {
                     a40 = b.fma(v0, a40); a41 = b.fma(v1, a41);
                     b = FloatVector.broadcast(F, s[si + 5 * kt]);
                     a50 = b.fma(v0, a50); a51 = b.fma(v1, a51);
+                    if (ATTN8) {
+                        b = FloatVector.broadcast(F, s[si + 6 * kt]);
+                        a60 = b.fma(v0, a60); a61 = b.fma(v1, a61);
+                        b = FloatVector.broadcast(F, s[si + 7 * kt]);
+                        a70 = b.fma(v0, a70); a71 = b.fma(v1, a71);
+                    }
                 }
                 a00.intoArray(o, o0); a01.intoArray(o, o0 + vl);
                 a10.intoArray(o, o0 + hdPad); a11.intoArray(o, o0 + hdPad + vl);
@@ -145,6 +169,10 @@ final class VectorOpKernels implements OpKernels {
                 a30.intoArray(o, o0 + 3 * hdPad); a31.intoArray(o, o0 + 3 * hdPad + vl);
                 a40.intoArray(o, o0 + 4 * hdPad); a41.intoArray(o, o0 + 4 * hdPad + vl);
                 a50.intoArray(o, o0 + 5 * hdPad); a51.intoArray(o, o0 + 5 * hdPad + vl);
+                if (ATTN8) {
+                    a60.intoArray(o, o0 + 6 * hdPad); a61.intoArray(o, o0 + 6 * hdPad + vl);
+                    a70.intoArray(o, o0 + 7 * hdPad); a71.intoArray(o, o0 + 7 * hdPad + vl);
+                }
             }
         }
         for (int d = pairs; d < hdPad; d += vl) { // one vector left over (hdPad an odd number of vectors)
@@ -154,6 +182,8 @@ final class VectorOpKernels implements OpKernels {
                 FloatVector a0 = FloatVector.fromArray(F, o, o0), a1 = FloatVector.fromArray(F, o, o0 + hdPad),
                         a2 = FloatVector.fromArray(F, o, o0 + 2 * hdPad), a3 = FloatVector.fromArray(F, o, o0 + 3 * hdPad),
                         a4 = FloatVector.fromArray(F, o, o0 + 4 * hdPad), a5 = FloatVector.fromArray(F, o, o0 + 5 * hdPad);
+                FloatVector a6 = ATTN8 ? FloatVector.fromArray(F, o, o0 + 6 * hdPad) : a5;
+                FloatVector a7 = ATTN8 ? FloatVector.fromArray(F, o, o0 + 7 * hdPad) : a5;
                 for (int j = 0; j < width; j++) {
                     FloatVector v0 = FloatVector.fromArray(F, vp, pairs * lkPad + (t0 + j) * vl);
                     int si = sb + j;
@@ -163,9 +193,14 @@ final class VectorOpKernels implements OpKernels {
                     a3 = FloatVector.broadcast(F, s[si + 3 * kt]).fma(v0, a3);
                     a4 = FloatVector.broadcast(F, s[si + 4 * kt]).fma(v0, a4);
                     a5 = FloatVector.broadcast(F, s[si + 5 * kt]).fma(v0, a5);
+                    if (ATTN8) {
+                        a6 = FloatVector.broadcast(F, s[si + 6 * kt]).fma(v0, a6);
+                        a7 = FloatVector.broadcast(F, s[si + 7 * kt]).fma(v0, a7);
+                    }
                 }
                 a0.intoArray(o, o0); a1.intoArray(o, o0 + hdPad); a2.intoArray(o, o0 + 2 * hdPad);
                 a3.intoArray(o, o0 + 3 * hdPad); a4.intoArray(o, o0 + 4 * hdPad); a5.intoArray(o, o0 + 5 * hdPad);
+                if (ATTN8) { a6.intoArray(o, o0 + 6 * hdPad); a7.intoArray(o, o0 + 7 * hdPad); }
             }
         }
     }
