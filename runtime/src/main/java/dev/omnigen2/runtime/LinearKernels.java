@@ -125,12 +125,13 @@ interface LinearKernels {
          * Calls the tile kernels many times on a tiny problem before any real one: the JIT then compiles them as
          * whole methods, with both {@code accumulate} branches and the bias branch taken. Without it the first real
          * call (thousands of K steps) got compiled on stack (OSR) mid-loop, and such compilations were seen running
-         * the GEMM several times slower with boxed accumulators.
+         * the GEMM several times slower with boxed accumulators. The panel transpose is warmed the same way: run
+         * interpreted (boxed vectors, ~100× slower) it made the first real call of a large product ~0.8 s slower.
          */
         private static void warmUp(LinearKernels k) {
             int lanes = k.lanes(), kc = 4, cols = 2 * lanes, mr = k.mr();
             float[] a = new float[kc * mr], b = new float[kc * cols], bias = new float[cols];
-            int[] packed = new int[kc * lanes];
+            int[] packed = new int[kc * lanes], rows = new int[cols * kc];
             try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
                 MemorySegment c = arena.allocate(4L * mr * cols, 64);
                 for (int i = 0; i < 12_000; i++) {
@@ -138,6 +139,7 @@ interface LinearKernels {
                     float[] bi = (i & 2) == 0 ? null : bias;
                     k.tileF32(a, 0, b, 0, kc, c, 0, 4L * cols, accumulate, bi, 0);
                     k.tileBF16(a, 0, packed, 0, kc, c, 0, 4L * cols, accumulate, bi, 0);
+                    k.transposePanel(rows, kc, kc / 2, packed, 0);
                 }
             }
         }
