@@ -121,16 +121,14 @@ final class FlashAttention {
         float[] sum = w.l = w.grow(w.l, rowsPad * sp.length()); // per-row lane partial sums
         float[] row = w.row = w.grow(w.row, hdPad);
 
-        // Q rows scaled by scale·log2(e), so scores come out in log2 units and the softmax uses 2^x;
-        // transposed per MR-row chunk: qT[(c·hd + d)·MR + rr].
+        // Q rows scaled by scale·log2(e), so scores come out in log2 units and the softmax uses 2^x; row-major
+        // [rowsPad][hd] (the score tile broadcasts each element from where it lies, so no transpose is needed). The
+        // g heads of one position are adjacent in q: one copy per position.
         float qScale = (float) (scale * LOG2E);
-        Arrays.fill(qT, 0, rowsPad * hd, 0f);
-        for (int r = 0; r < rows; r++) {
-            int pos = i0 + r / g, h = kh * g + r % g;
-            MemorySegment.copy(qs, Tensor.F32, ((long) pos * heads + h) * hd * 4, row, 0, hd);
-            int base = (r / MR) * hd * MR + r % MR;
-            for (int d = 0; d < hd; d++) qT[base + d * MR] = row[d] * qScale;
-        }
+        for (int pos = i0; pos < i1; pos++)
+            MemorySegment.copy(qs, Tensor.F32, ((long) pos * heads + (long) kh * g) * hd * 4, qT, (pos - i0) * g * hd, g * hd);
+        for (int e = 0; e < rows * hd; e++) qT[e] *= qScale;
+        Arrays.fill(qT, rows * hd, rowsPad * hd, 0f);
         Arrays.fill(o, 0, rowsPad * hdPad, 0f);
         Arrays.fill(mx, 0, rowsPad, Float.NEGATIVE_INFINITY);
         Arrays.fill(sum, 0, rowsPad * sp.length(), 0f);

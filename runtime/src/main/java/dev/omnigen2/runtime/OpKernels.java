@@ -22,8 +22,8 @@ interface OpKernels {
 
     // ---- attention (see FlashAttention) ----
 
-    /** S[r][0..width) = Q_r · K[t0 ..) for all rowsPad rows (qT transposed per 6-row chunk, K packed in 2-vector panels). */
-    void scores(float[] qT, float[] kp, float[] s, int rowsPad, int hd, int t0, int width, int kt);
+    /** S[r][0..width) = Q_r · K[t0 ..) for all rowsPad rows (q row-major [rowsPad][hd], K packed in 2-vector panels). */
+    void scores(float[] q, float[] kp, float[] s, int rowsPad, int hd, int t0, int width, int kt);
 
     /** One online-softmax step over a score tile in log2 units (weights 2^(s − max) written back into s; per-row lane partial sums sum[r·lanes ..] and accumulators rescaled). */
     void softmaxStep(float[] s, float[] o, float[] mx, float[] sum, int rows, int rowsPad, int width, int kt, int hdPad);

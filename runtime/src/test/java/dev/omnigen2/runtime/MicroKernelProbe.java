@@ -32,21 +32,22 @@ public final class MicroKernelProbe {
                     sec / iters * 1e6, 2.0 * rowsPad * kt * (hd + hdPad) / 270e9 * 1e6);
             // conv tile: 1152 taps
             int taps = 1152;
-            float[] band = new float[taps + 64 + 512], bias = new float[6];
+            int cr = OpKernels.CONV_ROWS;
+            float[] band = new float[taps + 64 + 512], bias = new float[cr];
             var arena = java.lang.foreign.Arena.ofAuto();
-            var wp = arena.allocate(taps * 6L * 4, 64);
+            var wp = arena.allocate(taps * (long) cr * 4, 64);
             int[] koff = new int[taps];
             for (int t = 0; t < taps; t++) koff[t] = t % 512;
-            var seg = arena.allocate(6L * 4096 * 4, 64);
+            var seg = arena.allocate(cr * 4096L * 4, 64);
             c0 = AttentionConvBench.cpu();
             int citers = 50000;
-            for (int i = 0; i < citers; i++) k.convTile(band, koff, taps, i % 16, wp, 0, bias, 0, seg, 0, 4096 * 4, 6, kw);
+            for (int i = 0; i < citers; i++) k.convTile(band, koff, taps, i % 16, wp, 0, bias, 0, seg, 0, 4096 * 4, cr, kw);
             sec = (AttentionConvBench.cpu() - c0) * 1e-9;
-            System.out.printf("convTile: %.1f GFLOP/cpu-s%n", 2.0 * 6 * kw * taps * citers / sec * 1e-9);
+            System.out.printf("convTile: %.1f GFLOP/cpu-s%n", 2.0 * cr * kw * taps * citers / sec * 1e-9);
             c0 = AttentionConvBench.cpu();
-            for (int i = 0; i < citers; i++) k.convTileBF16(band, koff, taps, i % 16, wp, 0, bias, 0, seg, 0, 4096 * 4, 6, kw);
+            for (int i = 0; i < citers; i++) k.convTileBF16(band, koff, taps, i % 16, wp, 0, bias, 0, seg, 0, 4096 * 4, cr, kw);
             sec = (AttentionConvBench.cpu() - c0) * 1e-9;
-            System.out.printf("convTileBF16: %.1f GFLOP/cpu-s%n", 2.0 * 6 * kw * taps * citers / sec * 1e-9);
+            System.out.printf("convTileBF16: %.1f GFLOP/cpu-s%n", 2.0 * cr * kw * taps * citers / sec * 1e-9);
         }
     }
 }
