@@ -13,9 +13,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Work is cut into tasks (KV head, query block). A query block is P consecutive positions inside one
  * segment; with the G = H/KVH query heads that share the KV head this gives R = G·P rows (about 24), so
  * every K and V row loaded from cache serves all of them. For each tile of KT keys a task computes the score
- * tile S = Q·Kᵀ with a 6-row × 2-vector register block (vectors run along keys, over K packed transposed in
- * panels), masks it, updates the running max / sum of each row and rescales its accumulators, then adds
- * P·V with a 6-row × 2-vector block along the head dimension (V packed with rows padded to whole vectors).
+ * tile S = Q·Kᵀ with an MR-row × 2-vector register block (vectors run along keys, over K packed transposed in
+ * panels; Q rows as they are, scaled), masks it, updates the running max / sum of each row and rescales its
+ * accumulators, then adds P·V with an MR-row × 2-vector block along the head dimension (V packed with rows
+ * padded to whole vectors); MR is {@link OpKernels#MR}.
  * The task list depends only on shapes and mask, so results are identical for any thread count.
  */
 final class FlashAttention {
@@ -29,7 +30,7 @@ final class FlashAttention {
     private static final int KT = Integer.getInteger("omnigen2.attn.kt", 128);
 
     private static final class Work {
-        float[] qT = new float[0], s = new float[0], o = new float[0], m = new float[0], l = new float[0], row = new float[0];
+        float[] qT = new float[0], s = new float[0], o = new float[0], m = new float[0], l = new float[0];
 
         float[] grow(float[] a, int n) { return a.length >= n ? a : new float[n]; }
     }
@@ -119,7 +120,6 @@ final class FlashAttention {
         float[] o = w.o = w.grow(w.o, rowsPad * hdPad);
         float[] mx = w.m = w.grow(w.m, rowsPad);
         float[] sum = w.l = w.grow(w.l, rowsPad * sp.length()); // per-row lane partial sums
-        float[] row = w.row = w.grow(w.row, hdPad);
 
         // Q rows scaled by scale·log2(e), so scores come out in log2 units and the softmax uses 2^x; row-major
         // [rowsPad][hd] (the score tile broadcasts each element from where it lies, so no transpose is needed). The
@@ -166,9 +166,7 @@ final class FlashAttention {
             float l = 0f; // lanes added in order: deterministic
             for (int i = 0; i < sp.length(); i++) l += sum[r * sp.length() + i];
             float inv = l > 0 ? 1f / l : 0f;
-            int ob = r * hdPad;
-            for (int d = 0; d < hd; d++) row[d] = o[ob + d] * inv;
-            MemorySegment.copy(row, 0, os, Tensor.F32, ((long) pos * heads + h) * hd * 4, hd);
+            kern.scaleInto(o, r * hdPad, inv, os, ((long) pos * heads + h) * hd * 4, hd);
         }
     }
 

@@ -107,4 +107,7 @@ interface OpKernels {
 
     /** acc[0..n) += p · v[0..n) (v at byte offset vo). */
     void axpy(float p, java.lang.foreign.MemorySegment v, long vo, float[] acc, int n);
+
+    /** dst[dOff/4 + i] = src[so + i] · c for i < n (F32; an attention row's output, normalised, written out). */
+    void scaleInto(float[] src, int so, float c, java.lang.foreign.MemorySegment dst, long dOff, int n);
 }

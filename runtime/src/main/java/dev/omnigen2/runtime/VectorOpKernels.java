@@ -579,4 +579,14 @@ final class VectorOpKernels implements OpKernels {
             load(v, vo + 4L * i, m).fma(vp, FloatVector.fromArray(F, acc, i, m)).intoArray(acc, i, m);
         }
     }
+
+    @Override
+    public void scaleInto(float[] src, int so, float c, MemorySegment dst, long dOff, int n) {
+        int i = 0;
+        for (; i + VL <= n; i += VL) FloatVector.fromArray(F, src, so + i).mul(c).intoMemorySegment(dst, dOff + 4L * i, LE);
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector.fromArray(F, src, so + i, m).mul(c).intoMemorySegment(dst, dOff + 4L * i, LE, m);
+        }
+    }
 }
