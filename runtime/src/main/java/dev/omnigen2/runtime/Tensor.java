@@ -42,12 +42,35 @@ public final class Tensor {
         this.data = data;
     }
 
-    /** A zero-filled tensor in memory freed by the garbage collector. */
+    /**
+     * A zero-filled tensor in memory freed by the garbage collector — or, inside {@link #scoped} on this thread, when
+     * the scope ends.
+     */
     public static Tensor allocate(DType dtype, int... shape) {
         long n = 1;
         for (int d : shape) n *= d;
-        MemorySegment seg = Arena.ofAuto().allocate(Math.max(1, n * dtype.byteSize()), 64);
+        Arena scope = SCOPE.get();
+        MemorySegment seg = (scope != null ? scope : Arena.ofAuto()).allocate(Math.max(1, n * dtype.byteSize()), 64);
         return new Tensor(dtype, shape, seg);
+    }
+
+    private static final ThreadLocal<Arena> SCOPE = new ThreadLocal<>();
+
+    /**
+     * Runs {@code body} with the tensors this thread allocates meanwhile taken from one arena that is freed when it
+     * returns: for intermediates that die together (one decoder layer's), so their memory is reused at once. Left
+     * to the garbage collector, which with a small Java heap runs rarely, every product got fresh pages (page
+     * faults, gigabytes of resident memory). A tensor allocated inside must not outlive the scope: using it later
+     * throws {@link IllegalStateException}. Allocations by pool workers are not scoped.
+     */
+    public static void scoped(Runnable body) {
+        Arena outer = SCOPE.get();
+        try (Arena arena = Arena.ofShared()) { // shared: pool workers read and write these tensors
+            SCOPE.set(arena);
+            body.run();
+        } finally {
+            SCOPE.set(outer);
+        }
     }
 
     public static Tensor zeros(int... shape) { return allocate(DType.F32, shape); }

@@ -23,12 +23,23 @@ final class DecoderLayer {
         eps = c.rmsNormEps();
     }
 
-    /** Updates the residual stream {@code x} [L, D] in place. */
+    /**
+     * Updates the residual stream {@code x} [L, D] in place. For a prompt the layer's intermediates (megabytes) are
+     * freed on return ({@link Tensor#scoped}); a decode step's are a few kilobytes, not worth closing a shared arena
+     * for at every layer.
+     */
     void forward(Tensor x, Tensor cos, Tensor sin, boolean[] keyValid, KvCache cache) {
-        Tensor attended = attention.forward(Norms.rmsNorm(x, inputNorm, eps), cos, sin, keyValid, cache, index);
-        addInPlace(x, attended);
-        addInPlace(x, mlp.forward(Norms.rmsNorm(x, postAttentionNorm, eps)));
+        Runnable body = () -> {
+            Tensor attended = attention.forward(Norms.rmsNorm(x, inputNorm, eps), cos, sin, keyValid, cache, index);
+            addInPlace(x, attended);
+            addInPlace(x, mlp.forward(Norms.rmsNorm(x, postAttentionNorm, eps)));
+        };
+        if (x.size(0) > SCOPED_ROWS) Tensor.scoped(body);
+        else body.run();
     }
+
+    /** Rows above which a layer frees its intermediates on return. */
+    private static final int SCOPED_ROWS = 8;
 
     /** x += y for F32 tensors of equal size (the residual connection). */
     static void addInPlace(Tensor x, Tensor y) {

@@ -26,13 +26,18 @@ final class VisionBlock {
         downBias = m.get("down_proj.bias", d);
     }
 
-    /** Updates x [N, D] (window order) in place; {@code cuSeqlens} are the attention segments of this block. */
+    /**
+     * Updates x [N, D] (window order) in place; {@code cuSeqlens} are the attention segments of this block. The
+     * block's intermediates are freed on return ({@link Tensor#scoped}).
+     */
     void forward(Tensor x, Tensor cos, Tensor sin, int[] cuSeqlens) {
-        DecoderLayer.addInPlace(x, attention.forward(Norms.rmsNorm(x, norm1, EPS), cos, sin, cuSeqlens));
-        Tensor h = Norms.rmsNorm(x, norm2, EPS);
-        Tensor g = Device.linear(h, gate, gateBias);
-        Tensor u = Device.linear(h, up, upBias);
-        Activations.swiglu(g, u, g);
-        DecoderLayer.addInPlace(x, Device.linear(g, down, downBias));
+        Tensor.scoped(() -> {
+            DecoderLayer.addInPlace(x, attention.forward(Norms.rmsNorm(x, norm1, EPS), cos, sin, cuSeqlens));
+            Tensor h = Norms.rmsNorm(x, norm2, EPS);
+            Tensor g = Device.linear(h, gate, gateBias);
+            Tensor u = Device.linear(h, up, upBias);
+            Activations.swiglu(g, u, g);
+            DecoderLayer.addInPlace(x, Device.linear(g, down, downBias));
+        });
     }
 }
