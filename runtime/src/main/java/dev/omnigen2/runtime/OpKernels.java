@@ -8,11 +8,12 @@ interface OpKernels {
     int MR = LinearKernels.TILE_ROWS;
 
     /**
-     * Output channels of the convolution's register tile: 8 where the machine has 32 vector registers (16
-     * accumulators), else 6 — the same rule and switch as {@link LinearKernels#TILE_ROWS}. The packed conv weights
-     * ({@link Conv2d.Packed}) are laid out in blocks of this many channels.
+     * Output channels of the convolution's register tile ({@link Conv2d.Packed} is laid out in blocks of this many).
+     * Not 8 like the GEMM's: the 8-channel BF16 conv tile (1429 bytes of bytecode) made C1 give up ("out of virtual
+     * registers") and, in the VAE decoder's calls, C2 never compiled it either: the decoder ran the Vector API's
+     * interpreted fallback for minutes (seen 2026-11-30 with a thread dump of `bench pipeline`).
      */
-    int CONV_ROWS = LinearKernels.TILE_ROWS;
+    int CONV_ROWS = 6;
 
     static OpKernels of(VectorSpecies<Float> species) {
         return SpeciesTemplates.of(OpKernels.class, VectorOpKernels.class, species);

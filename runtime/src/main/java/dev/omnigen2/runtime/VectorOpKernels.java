@@ -23,9 +23,6 @@ final class VectorOpKernels implements OpKernels {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** The high BF16 of an int widened to F32 by masking (the low one by a shift). */
     private static final int BF16_HIGH = 0xFFFF0000;
-    /** Output channels of the conv tile (6 or 8); channels 6 and 7 are compiled only for 8. */
-    private static final int CMR = OpKernels.CONV_ROWS;
-    private static final boolean CONV8 = CMR == 8;
     /** Query rows of the attention tiles ({@link OpKernels#MR}, 6 or 8); rows 6 and 7 are compiled only for 8. */
     private static final boolean ATTN8 = MR == 8;
 
@@ -257,10 +254,8 @@ final class VectorOpKernels implements OpKernels {
         FloatVector a30 = FloatVector.broadcast(F, bias[bo + 3]), a31 = a30;
         FloatVector a40 = FloatVector.broadcast(F, bias[bo + 4]), a41 = a40;
         FloatVector a50 = FloatVector.broadcast(F, bias[bo + 5]), a51 = a50;
-        FloatVector a60 = CONV8 ? FloatVector.broadcast(F, bias[bo + 6]) : a50, a61 = a60;
-        FloatVector a70 = CONV8 ? FloatVector.broadcast(F, bias[bo + 7]) : a50, a71 = a70;
         long wi = wo;
-        for (int k = 0; k < taps; k++, wi += 4 * CMR) {
+        for (int k = 0; k < taps; k++, wi += 4 * CONV_ROWS) {
             int bi = koff[k] + ox;
             FloatVector x0 = FloatVector.fromArray(F, band, bi), x1 = FloatVector.fromArray(F, band, bi + VL);
             FloatVector b = FloatVector.broadcast(F, wp.get(Tensor.F32, wi));
@@ -275,12 +270,6 @@ final class VectorOpKernels implements OpKernels {
             a40 = b.fma(x0, a40); a41 = b.fma(x1, a41);
             b = FloatVector.broadcast(F, wp.get(Tensor.F32, wi + 20));
             a50 = b.fma(x0, a50); a51 = b.fma(x1, a51);
-            if (CONV8) {
-                b = FloatVector.broadcast(F, wp.get(Tensor.F32, wi + 24));
-                a60 = b.fma(x0, a60); a61 = b.fma(x1, a61);
-                b = FloatVector.broadcast(F, wp.get(Tensor.F32, wi + 28));
-                a70 = b.fma(x0, a70); a71 = b.fma(x1, a71);
-            }
         }
         // Stores written out here rather than in a helper: convTile alone reaches C2's inlining node cutoff, and a
         // helper left out-of-line forced the accumulators into heap-allocated vector boxes on every call.
@@ -292,8 +281,6 @@ final class VectorOpKernels implements OpKernels {
             if (rows > 3) { a30.intoMemorySegment(out, outOff + 3 * ldo, LE); a31.intoMemorySegment(out, outOff + 3 * ldo + l2, LE); }
             if (rows > 4) { a40.intoMemorySegment(out, outOff + 4 * ldo, LE); a41.intoMemorySegment(out, outOff + 4 * ldo + l2, LE); }
             if (rows > 5) { a50.intoMemorySegment(out, outOff + 5 * ldo, LE); a51.intoMemorySegment(out, outOff + 5 * ldo + l2, LE); }
-            if (CONV8 && rows > 6) { a60.intoMemorySegment(out, outOff + 6 * ldo, LE); a61.intoMemorySegment(out, outOff + 6 * ldo + l2, LE); }
-            if (CONV8 && rows > 7) { a70.intoMemorySegment(out, outOff + 7 * ldo, LE); a71.intoMemorySegment(out, outOff + 7 * ldo + l2, LE); }
         } else {
             VectorMask<Float> m0 = F.indexInRange(0, pixels), m1 = F.indexInRange(VL, pixels);
             a00.intoMemorySegment(out, outOff, LE, m0); a01.intoMemorySegment(out, outOff + l2, LE, m1);
@@ -302,8 +289,6 @@ final class VectorOpKernels implements OpKernels {
             if (rows > 3) { a30.intoMemorySegment(out, outOff + 3 * ldo, LE, m0); a31.intoMemorySegment(out, outOff + 3 * ldo + l2, LE, m1); }
             if (rows > 4) { a40.intoMemorySegment(out, outOff + 4 * ldo, LE, m0); a41.intoMemorySegment(out, outOff + 4 * ldo + l2, LE, m1); }
             if (rows > 5) { a50.intoMemorySegment(out, outOff + 5 * ldo, LE, m0); a51.intoMemorySegment(out, outOff + 5 * ldo + l2, LE, m1); }
-            if (CONV8 && rows > 6) { a60.intoMemorySegment(out, outOff + 6 * ldo, LE, m0); a61.intoMemorySegment(out, outOff + 6 * ldo + l2, LE, m1); }
-            if (CONV8 && rows > 7) { a70.intoMemorySegment(out, outOff + 7 * ldo, LE, m0); a71.intoMemorySegment(out, outOff + 7 * ldo + l2, LE, m1); }
         }
     }
 
@@ -320,10 +305,8 @@ final class VectorOpKernels implements OpKernels {
         FloatVector a30 = FloatVector.broadcast(F, bias[bo + 3]), a31 = a30;
         FloatVector a40 = FloatVector.broadcast(F, bias[bo + 4]), a41 = a40;
         FloatVector a50 = FloatVector.broadcast(F, bias[bo + 5]), a51 = a50;
-        FloatVector a60 = CONV8 ? FloatVector.broadcast(F, bias[bo + 6]) : a50, a61 = a60;
-        FloatVector a70 = CONV8 ? FloatVector.broadcast(F, bias[bo + 7]) : a50, a71 = a70;
         long wi = wo;
-        for (int k = 0; k < taps; k++, wi += 2 * CMR) {
+        for (int k = 0; k < taps; k++, wi += 2 * CONV_ROWS) {
             int bi = koff[k] + ox;
             FloatVector x0 = FloatVector.fromArray(F, band, bi), x1 = FloatVector.fromArray(F, band, bi + VL);
             IntVector p = IntVector.broadcast(I, wp.get(Tensor.I32, wi));
@@ -341,13 +324,6 @@ final class VectorOpKernels implements OpKernels {
             a40 = b.fma(x0, a40); a41 = b.fma(x1, a41);
             b = p.and(BF16_HIGH).reinterpretAsFloats();
             a50 = b.fma(x0, a50); a51 = b.fma(x1, a51);
-            if (CONV8) {
-                p = IntVector.broadcast(I, wp.get(Tensor.I32, wi + 12));
-                b = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-                a60 = b.fma(x0, a60); a61 = b.fma(x1, a61);
-                b = p.and(BF16_HIGH).reinterpretAsFloats();
-                a70 = b.fma(x0, a70); a71 = b.fma(x1, a71);
-            }
         }
         // Stores written out here rather than in a helper: convTile alone reaches C2's inlining node cutoff, and a
         // helper left out-of-line forced the accumulators into heap-allocated vector boxes on every call.
@@ -359,8 +335,6 @@ final class VectorOpKernels implements OpKernels {
             if (rows > 3) { a30.intoMemorySegment(out, outOff + 3 * ldo, LE); a31.intoMemorySegment(out, outOff + 3 * ldo + l2, LE); }
             if (rows > 4) { a40.intoMemorySegment(out, outOff + 4 * ldo, LE); a41.intoMemorySegment(out, outOff + 4 * ldo + l2, LE); }
             if (rows > 5) { a50.intoMemorySegment(out, outOff + 5 * ldo, LE); a51.intoMemorySegment(out, outOff + 5 * ldo + l2, LE); }
-            if (CONV8 && rows > 6) { a60.intoMemorySegment(out, outOff + 6 * ldo, LE); a61.intoMemorySegment(out, outOff + 6 * ldo + l2, LE); }
-            if (CONV8 && rows > 7) { a70.intoMemorySegment(out, outOff + 7 * ldo, LE); a71.intoMemorySegment(out, outOff + 7 * ldo + l2, LE); }
         } else {
             VectorMask<Float> m0 = F.indexInRange(0, pixels), m1 = F.indexInRange(VL, pixels);
             a00.intoMemorySegment(out, outOff, LE, m0); a01.intoMemorySegment(out, outOff + l2, LE, m1);
@@ -369,8 +343,6 @@ final class VectorOpKernels implements OpKernels {
             if (rows > 3) { a30.intoMemorySegment(out, outOff + 3 * ldo, LE, m0); a31.intoMemorySegment(out, outOff + 3 * ldo + l2, LE, m1); }
             if (rows > 4) { a40.intoMemorySegment(out, outOff + 4 * ldo, LE, m0); a41.intoMemorySegment(out, outOff + 4 * ldo + l2, LE, m1); }
             if (rows > 5) { a50.intoMemorySegment(out, outOff + 5 * ldo, LE, m0); a51.intoMemorySegment(out, outOff + 5 * ldo + l2, LE, m1); }
-            if (CONV8 && rows > 6) { a60.intoMemorySegment(out, outOff + 6 * ldo, LE, m0); a61.intoMemorySegment(out, outOff + 6 * ldo + l2, LE, m1); }
-            if (CONV8 && rows > 7) { a70.intoMemorySegment(out, outOff + 7 * ldo, LE, m0); a71.intoMemorySegment(out, outOff + 7 * ldo + l2, LE, m1); }
         }
     }
 
