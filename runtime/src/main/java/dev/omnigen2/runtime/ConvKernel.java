@@ -52,8 +52,11 @@ final class ConvKernel {
         return bp;
     }
 
-    /** Per-thread off-heap rows: [0] one normalised input row, [1] one output row of every channel (accumulate). */
-    private static final ThreadLocal<MemorySegment[]> ROWS = ThreadLocal.withInitial(() -> new MemorySegment[2]);
+    /**
+     * Per-thread off-heap rows: [0] one normalised input row, [1] one output row of every channel (accumulate),
+     * [2] one tile cut by an edge.
+     */
+    private static final ThreadLocal<MemorySegment[]> ROWS = ThreadLocal.withInitial(() -> new MemorySegment[3]);
 
     private static MemorySegment row(int which, long bytes) {
         MemorySegment[] rows = ROWS.get();
@@ -129,8 +132,17 @@ final class ConvKernel {
                     long wAt = cb * blockBytes;
                     int rows = Math.min(MR, cout - cb * MR);
                     for (int ox = g0; ox < g1; ox += 2 * vl) {
-                        if (bf16) kern.convTileBF16(band, koff, taps, ox, wp, wAt, bp, cb * MR, dst, rowAt + ox * 4L, dstPlane, rows, Math.min(2 * vl, wo - ox));
-                        else kern.convTile(band, koff, taps, ox, wp, wAt, bp, cb * MR, dst, rowAt + ox * 4L, dstPlane, rows, Math.min(2 * vl, wo - ox));
+                        int pixels = Math.min(2 * vl, wo - ox);
+                        if (rows == MR && pixels == 2 * vl) {
+                            if (bf16) kern.convTileBF16(band, koff, taps, ox, wp, wAt, bp, cb * MR, dst, rowAt + ox * 4L, dstPlane);
+                            else kern.convTile(band, koff, taps, ox, wp, wAt, bp, cb * MR, dst, rowAt + ox * 4L, dstPlane);
+                        } else { // cut by the edge: the whole tile into scratch, the valid part copied out
+                            MemorySegment e = row(2, 4L * MR * 2 * vl);
+                            if (bf16) kern.convTileBF16(band, koff, taps, ox, wp, wAt, bp, cb * MR, e, 0, 8L * vl);
+                            else kern.convTile(band, koff, taps, ox, wp, wAt, bp, cb * MR, e, 0, 8L * vl);
+                            for (int r = 0; r < rows; r++)
+                                MemorySegment.copy(e, 8L * vl * r, dst, rowAt + ox * 4L + r * dstPlane, 4L * pixels);
+                        }
                     }
                 }
             }

@@ -41,15 +41,15 @@ interface OpKernels {
     /**
      * One 6-output-channel × 2-vector-pixel tile of an implicit-GEMM convolution: acc[r][p] = bias[bo + r] +
      * Σ_k w[k·6 + r] · band[koff[k] + ox + p], taps summed in order k = 0, 1, …, with w the F32 weights at byte
-     * {@code wo} of {@code wp}; rows r < {@code rows} and pixels p < {@code pixels} are stored at byte
-     * {@code outOff + r·ldo + 4p} of {@code out}.
+     * {@code wo} of {@code wp}; all 6 rows × 2 vectors are stored, row r at byte {@code outOff + r·ldo} of
+     * {@code out} (the caller computes tiles cut by an edge into scratch).
      */
     void convTile(float[] band, int[] koff, int taps, int ox, java.lang.foreign.MemorySegment wp, long wo, float[] bias, int bo,
-                  java.lang.foreign.MemorySegment out, long outOff, long ldo, int rows, int pixels);
+                  java.lang.foreign.MemorySegment out, long outOff, long ldo);
 
     /** As {@link #convTile} with BF16 weights (2 bytes each at byte {@code wo} of {@code wp}), widened exactly; same sums in the same order. */
     void convTileBF16(float[] band, int[] koff, int taps, int ox, java.lang.foreign.MemorySegment wp, long wo, float[] bias, int bo,
-                      java.lang.foreign.MemorySegment out, long outOff, long ldo, int rows, int pixels);
+                      java.lang.foreign.MemorySegment out, long outOff, long ldo);
 
     // ---- pointwise and row kernels (segments are F32, offsets in bytes, n / d in elements) ----
 

@@ -247,7 +247,7 @@ final class VectorOpKernels implements OpKernels {
 
     @Override
     public void convTile(float[] band, int[] koff, int taps, int ox, MemorySegment wp, long wo, float[] bias, int bo,
-                         MemorySegment out, long outOff, long ldo, int rows, int pixels) {
+                         MemorySegment out, long outOff, long ldo) {
         FloatVector a00 = FloatVector.broadcast(F, bias[bo]), a01 = a00;
         FloatVector a10 = FloatVector.broadcast(F, bias[bo + 1]), a11 = a10;
         FloatVector a20 = FloatVector.broadcast(F, bias[bo + 2]), a21 = a20;
@@ -271,25 +271,17 @@ final class VectorOpKernels implements OpKernels {
             b = FloatVector.broadcast(F, wp.get(Tensor.F32, wi + 20));
             a50 = b.fma(x0, a50); a51 = b.fma(x1, a51);
         }
-        // Stores written out here rather than in a helper: convTile alone reaches C2's inlining node cutoff, and a
-        // helper left out-of-line forced the accumulators into heap-allocated vector boxes on every call.
+        // Whole tiles only (ConvKernel computes edge tiles into scratch): with masked and partial-row stores the BF16
+        // body was too large for C1 ("out of virtual registers") and, with the Vector API's bounds checks on, C2 never
+        // compiled it in the VAE decoder, which then ran the interpreted fallback. Stores written out here rather than
+        // in a helper: a helper left out-of-line forced the accumulators into heap-allocated vector boxes.
         long l2 = 4L * VL;
-        if (pixels == 2 * VL) {
-            a00.intoMemorySegment(out, outOff, LE); a01.intoMemorySegment(out, outOff + l2, LE);
-            if (rows > 1) { a10.intoMemorySegment(out, outOff + ldo, LE); a11.intoMemorySegment(out, outOff + ldo + l2, LE); }
-            if (rows > 2) { a20.intoMemorySegment(out, outOff + 2 * ldo, LE); a21.intoMemorySegment(out, outOff + 2 * ldo + l2, LE); }
-            if (rows > 3) { a30.intoMemorySegment(out, outOff + 3 * ldo, LE); a31.intoMemorySegment(out, outOff + 3 * ldo + l2, LE); }
-            if (rows > 4) { a40.intoMemorySegment(out, outOff + 4 * ldo, LE); a41.intoMemorySegment(out, outOff + 4 * ldo + l2, LE); }
-            if (rows > 5) { a50.intoMemorySegment(out, outOff + 5 * ldo, LE); a51.intoMemorySegment(out, outOff + 5 * ldo + l2, LE); }
-        } else {
-            VectorMask<Float> m0 = F.indexInRange(0, pixels), m1 = F.indexInRange(VL, pixels);
-            a00.intoMemorySegment(out, outOff, LE, m0); a01.intoMemorySegment(out, outOff + l2, LE, m1);
-            if (rows > 1) { a10.intoMemorySegment(out, outOff + ldo, LE, m0); a11.intoMemorySegment(out, outOff + ldo + l2, LE, m1); }
-            if (rows > 2) { a20.intoMemorySegment(out, outOff + 2 * ldo, LE, m0); a21.intoMemorySegment(out, outOff + 2 * ldo + l2, LE, m1); }
-            if (rows > 3) { a30.intoMemorySegment(out, outOff + 3 * ldo, LE, m0); a31.intoMemorySegment(out, outOff + 3 * ldo + l2, LE, m1); }
-            if (rows > 4) { a40.intoMemorySegment(out, outOff + 4 * ldo, LE, m0); a41.intoMemorySegment(out, outOff + 4 * ldo + l2, LE, m1); }
-            if (rows > 5) { a50.intoMemorySegment(out, outOff + 5 * ldo, LE, m0); a51.intoMemorySegment(out, outOff + 5 * ldo + l2, LE, m1); }
-        }
+        a00.intoMemorySegment(out, outOff, LE); a01.intoMemorySegment(out, outOff + l2, LE);
+        a10.intoMemorySegment(out, outOff + ldo, LE); a11.intoMemorySegment(out, outOff + ldo + l2, LE);
+        a20.intoMemorySegment(out, outOff + 2 * ldo, LE); a21.intoMemorySegment(out, outOff + 2 * ldo + l2, LE);
+        a30.intoMemorySegment(out, outOff + 3 * ldo, LE); a31.intoMemorySegment(out, outOff + 3 * ldo + l2, LE);
+        a40.intoMemorySegment(out, outOff + 4 * ldo, LE); a41.intoMemorySegment(out, outOff + 4 * ldo + l2, LE);
+        a50.intoMemorySegment(out, outOff + 5 * ldo, LE); a51.intoMemorySegment(out, outOff + 5 * ldo + l2, LE);
     }
 
     /**
@@ -298,7 +290,7 @@ final class VectorOpKernels implements OpKernels {
      */
     @Override
     public void convTileBF16(float[] band, int[] koff, int taps, int ox, MemorySegment wp, long wo, float[] bias, int bo,
-                             MemorySegment out, long outOff, long ldo, int rows, int pixels) {
+                             MemorySegment out, long outOff, long ldo) {
         FloatVector a00 = FloatVector.broadcast(F, bias[bo]), a01 = a00;
         FloatVector a10 = FloatVector.broadcast(F, bias[bo + 1]), a11 = a10;
         FloatVector a20 = FloatVector.broadcast(F, bias[bo + 2]), a21 = a20;
@@ -325,25 +317,17 @@ final class VectorOpKernels implements OpKernels {
             b = p.and(BF16_HIGH).reinterpretAsFloats();
             a50 = b.fma(x0, a50); a51 = b.fma(x1, a51);
         }
-        // Stores written out here rather than in a helper: convTile alone reaches C2's inlining node cutoff, and a
-        // helper left out-of-line forced the accumulators into heap-allocated vector boxes on every call.
+        // Whole tiles only (ConvKernel computes edge tiles into scratch): with masked and partial-row stores the BF16
+        // body was too large for C1 ("out of virtual registers") and, with the Vector API's bounds checks on, C2 never
+        // compiled it in the VAE decoder, which then ran the interpreted fallback. Stores written out here rather than
+        // in a helper: a helper left out-of-line forced the accumulators into heap-allocated vector boxes.
         long l2 = 4L * VL;
-        if (pixels == 2 * VL) {
-            a00.intoMemorySegment(out, outOff, LE); a01.intoMemorySegment(out, outOff + l2, LE);
-            if (rows > 1) { a10.intoMemorySegment(out, outOff + ldo, LE); a11.intoMemorySegment(out, outOff + ldo + l2, LE); }
-            if (rows > 2) { a20.intoMemorySegment(out, outOff + 2 * ldo, LE); a21.intoMemorySegment(out, outOff + 2 * ldo + l2, LE); }
-            if (rows > 3) { a30.intoMemorySegment(out, outOff + 3 * ldo, LE); a31.intoMemorySegment(out, outOff + 3 * ldo + l2, LE); }
-            if (rows > 4) { a40.intoMemorySegment(out, outOff + 4 * ldo, LE); a41.intoMemorySegment(out, outOff + 4 * ldo + l2, LE); }
-            if (rows > 5) { a50.intoMemorySegment(out, outOff + 5 * ldo, LE); a51.intoMemorySegment(out, outOff + 5 * ldo + l2, LE); }
-        } else {
-            VectorMask<Float> m0 = F.indexInRange(0, pixels), m1 = F.indexInRange(VL, pixels);
-            a00.intoMemorySegment(out, outOff, LE, m0); a01.intoMemorySegment(out, outOff + l2, LE, m1);
-            if (rows > 1) { a10.intoMemorySegment(out, outOff + ldo, LE, m0); a11.intoMemorySegment(out, outOff + ldo + l2, LE, m1); }
-            if (rows > 2) { a20.intoMemorySegment(out, outOff + 2 * ldo, LE, m0); a21.intoMemorySegment(out, outOff + 2 * ldo + l2, LE, m1); }
-            if (rows > 3) { a30.intoMemorySegment(out, outOff + 3 * ldo, LE, m0); a31.intoMemorySegment(out, outOff + 3 * ldo + l2, LE, m1); }
-            if (rows > 4) { a40.intoMemorySegment(out, outOff + 4 * ldo, LE, m0); a41.intoMemorySegment(out, outOff + 4 * ldo + l2, LE, m1); }
-            if (rows > 5) { a50.intoMemorySegment(out, outOff + 5 * ldo, LE, m0); a51.intoMemorySegment(out, outOff + 5 * ldo + l2, LE, m1); }
-        }
+        a00.intoMemorySegment(out, outOff, LE); a01.intoMemorySegment(out, outOff + l2, LE);
+        a10.intoMemorySegment(out, outOff + ldo, LE); a11.intoMemorySegment(out, outOff + ldo + l2, LE);
+        a20.intoMemorySegment(out, outOff + 2 * ldo, LE); a21.intoMemorySegment(out, outOff + 2 * ldo + l2, LE);
+        a30.intoMemorySegment(out, outOff + 3 * ldo, LE); a31.intoMemorySegment(out, outOff + 3 * ldo + l2, LE);
+        a40.intoMemorySegment(out, outOff + 4 * ldo, LE); a41.intoMemorySegment(out, outOff + 4 * ldo + l2, LE);
+        a50.intoMemorySegment(out, outOff + 5 * ldo, LE); a51.intoMemorySegment(out, outOff + 5 * ldo + l2, LE);
     }
 
     // ---- pointwise and row kernels ----

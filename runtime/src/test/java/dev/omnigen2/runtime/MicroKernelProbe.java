@@ -41,11 +41,11 @@ public final class MicroKernelProbe {
             var seg = arena.allocate(cr * 4096L * 4, 64);
             c0 = AttentionConvBench.cpu();
             int citers = 50000;
-            for (int i = 0; i < citers; i++) k.convTile(band, koff, taps, i % 16, wp, 0, bias, 0, seg, 0, 4096 * 4, cr, kw);
+            for (int i = 0; i < citers; i++) k.convTile(band, koff, taps, i % 16, wp, 0, bias, 0, seg, 0, 4096 * 4);
             sec = (AttentionConvBench.cpu() - c0) * 1e-9;
             System.out.printf("convTile: %.1f GFLOP/cpu-s%n", 2.0 * cr * kw * taps * citers / sec * 1e-9);
             c0 = AttentionConvBench.cpu();
-            for (int i = 0; i < citers; i++) k.convTileBF16(band, koff, taps, i % 16, wp, 0, bias, 0, seg, 0, 4096 * 4, cr, kw);
+            for (int i = 0; i < citers; i++) k.convTileBF16(band, koff, taps, i % 16, wp, 0, bias, 0, seg, 0, 4096 * 4);
             sec = (AttentionConvBench.cpu() - c0) * 1e-9;
             System.out.printf("convTileBF16: %.1f GFLOP/cpu-s%n", 2.0 * cr * kw * taps * citers / sec * 1e-9);
         }
