@@ -8,12 +8,13 @@ interface OpKernels {
     int MR = LinearKernels.TILE_ROWS;
 
     /**
-     * Output channels of the convolution's register tile ({@link Conv2d.Packed} is laid out in blocks of this many).
-     * Not 8 like the GEMM's: the 8-channel BF16 conv tile (1429 bytes of bytecode) made C1 give up ("out of virtual
-     * registers") and, in the VAE decoder's calls, C2 never compiled it either: the decoder ran the Vector API's
-     * interpreted fallback for minutes (seen 2026-11-30 with a thread dump of `bench pipeline`).
+     * Output channels of the convolution's register tile ({@link Conv2d.Packed} is laid out in blocks of this many):
+     * 8 where the machine has 32 vector registers, else 6 — the rule of {@link LinearKernels#TILE_ROWS}. The tiles
+     * store whole tiles only: an earlier 8-channel BF16 tile with masked edge stores (1429 bytes of bytecode) made
+     * C1 give up ("out of virtual registers") and in the VAE decoder C2 never compiled it, so the decoder ran the
+     * Vector API's interpreted fallback for minutes (the 6-channel one did too with bounds checks on).
      */
-    int CONV_ROWS = 6;
+    int CONV_ROWS = LinearKernels.TILE_ROWS;
 
     static OpKernels of(VectorSpecies<Float> species) {
         return SpeciesTemplates.of(OpKernels.class, VectorOpKernels.class, species);

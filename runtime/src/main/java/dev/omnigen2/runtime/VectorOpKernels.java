@@ -23,6 +23,7 @@ final class VectorOpKernels implements OpKernels {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** The high BF16 of an int widened to F32 by masking (the low one by a shift). */
     private static final int BF16_HIGH = 0xFFFF0000;
+    private static final boolean CONV8 = OpKernels.CONV_ROWS == 8;
     /** Query rows of the attention tiles ({@link OpKernels#MR}, 6 or 8); rows 6 and 7 are compiled only for 8. */
     private static final boolean ATTN8 = MR == 8;
 
@@ -254,6 +255,8 @@ final class VectorOpKernels implements OpKernels {
         FloatVector a30 = FloatVector.broadcast(F, bias[bo + 3]), a31 = a30;
         FloatVector a40 = FloatVector.broadcast(F, bias[bo + 4]), a41 = a40;
         FloatVector a50 = FloatVector.broadcast(F, bias[bo + 5]), a51 = a50;
+        FloatVector a60 = CONV8 ? FloatVector.broadcast(F, bias[bo + 6]) : a50, a61 = a60;
+        FloatVector a70 = CONV8 ? FloatVector.broadcast(F, bias[bo + 7]) : a50, a71 = a70;
         long wi = wo;
         for (int k = 0; k < taps; k++, wi += 4 * CONV_ROWS) {
             int bi = koff[k] + ox;
@@ -270,6 +273,12 @@ final class VectorOpKernels implements OpKernels {
             a40 = b.fma(x0, a40); a41 = b.fma(x1, a41);
             b = FloatVector.broadcast(F, wp.get(Tensor.F32, wi + 20));
             a50 = b.fma(x0, a50); a51 = b.fma(x1, a51);
+            if (CONV8) {
+                b = FloatVector.broadcast(F, wp.get(Tensor.F32, wi + 24));
+                a60 = b.fma(x0, a60); a61 = b.fma(x1, a61);
+                b = FloatVector.broadcast(F, wp.get(Tensor.F32, wi + 28));
+                a70 = b.fma(x0, a70); a71 = b.fma(x1, a71);
+            }
         }
         // Whole tiles only (ConvKernel computes edge tiles into scratch): with masked and partial-row stores the BF16
         // body was too large for C1 ("out of virtual registers") and, with the Vector API's bounds checks on, C2 never
@@ -282,6 +291,10 @@ final class VectorOpKernels implements OpKernels {
         a30.intoMemorySegment(out, outOff + 3 * ldo, LE); a31.intoMemorySegment(out, outOff + 3 * ldo + l2, LE);
         a40.intoMemorySegment(out, outOff + 4 * ldo, LE); a41.intoMemorySegment(out, outOff + 4 * ldo + l2, LE);
         a50.intoMemorySegment(out, outOff + 5 * ldo, LE); a51.intoMemorySegment(out, outOff + 5 * ldo + l2, LE);
+        if (CONV8) {
+            a60.intoMemorySegment(out, outOff + 6 * ldo, LE); a61.intoMemorySegment(out, outOff + 6 * ldo + l2, LE);
+            a70.intoMemorySegment(out, outOff + 7 * ldo, LE); a71.intoMemorySegment(out, outOff + 7 * ldo + l2, LE);
+        }
     }
 
     /**
@@ -297,6 +310,8 @@ final class VectorOpKernels implements OpKernels {
         FloatVector a30 = FloatVector.broadcast(F, bias[bo + 3]), a31 = a30;
         FloatVector a40 = FloatVector.broadcast(F, bias[bo + 4]), a41 = a40;
         FloatVector a50 = FloatVector.broadcast(F, bias[bo + 5]), a51 = a50;
+        FloatVector a60 = CONV8 ? FloatVector.broadcast(F, bias[bo + 6]) : a50, a61 = a60;
+        FloatVector a70 = CONV8 ? FloatVector.broadcast(F, bias[bo + 7]) : a50, a71 = a70;
         long wi = wo;
         for (int k = 0; k < taps; k++, wi += 2 * CONV_ROWS) {
             int bi = koff[k] + ox;
@@ -316,6 +331,13 @@ final class VectorOpKernels implements OpKernels {
             a40 = b.fma(x0, a40); a41 = b.fma(x1, a41);
             b = p.and(BF16_HIGH).reinterpretAsFloats();
             a50 = b.fma(x0, a50); a51 = b.fma(x1, a51);
+            if (CONV8) {
+                p = IntVector.broadcast(I, wp.get(Tensor.I32, wi + 12));
+                b = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                a60 = b.fma(x0, a60); a61 = b.fma(x1, a61);
+                b = p.and(BF16_HIGH).reinterpretAsFloats();
+                a70 = b.fma(x0, a70); a71 = b.fma(x1, a71);
+            }
         }
         // Whole tiles only (ConvKernel computes edge tiles into scratch): with masked and partial-row stores the BF16
         // body was too large for C1 ("out of virtual registers") and, with the Vector API's bounds checks on, C2 never
@@ -328,6 +350,10 @@ final class VectorOpKernels implements OpKernels {
         a30.intoMemorySegment(out, outOff + 3 * ldo, LE); a31.intoMemorySegment(out, outOff + 3 * ldo + l2, LE);
         a40.intoMemorySegment(out, outOff + 4 * ldo, LE); a41.intoMemorySegment(out, outOff + 4 * ldo + l2, LE);
         a50.intoMemorySegment(out, outOff + 5 * ldo, LE); a51.intoMemorySegment(out, outOff + 5 * ldo + l2, LE);
+        if (CONV8) {
+            a60.intoMemorySegment(out, outOff + 6 * ldo, LE); a61.intoMemorySegment(out, outOff + 6 * ldo + l2, LE);
+            a70.intoMemorySegment(out, outOff + 7 * ldo, LE); a71.intoMemorySegment(out, outOff + 7 * ldo + l2, LE);
+        }
     }
 
     // ---- pointwise and row kernels ----
