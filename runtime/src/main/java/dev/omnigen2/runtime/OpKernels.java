@@ -40,9 +40,9 @@ interface OpKernels {
     // ---- convolution (see ConvKernel) ----
 
     /**
-     * One 6-output-channel × 2-vector-pixel tile of an implicit-GEMM convolution: acc[r][p] = bias[bo + r] +
-     * Σ_k w[k·6 + r] · band[koff[k] + ox + p], taps summed in order k = 0, 1, …, with w the F32 weights at byte
-     * {@code wo} of {@code wp}; all 6 rows × 2 vectors are stored, row r at byte {@code outOff + r·ldo} of
+     * One {@link #CONV_ROWS}-output-channel × 2-vector-pixel tile of an implicit-GEMM convolution: acc[r][p] =
+     * bias[bo + r] + Σ_k w[k·CONV_ROWS + r] · band[koff[k] + ox + p], taps summed in order k = 0, 1, …, with w the F32
+     * weights at byte {@code wo} of {@code wp}; the whole tile is stored, row r at byte {@code outOff + r·ldo} of
      * {@code out} (the caller computes tiles cut by an edge into scratch).
      */
     void convTile(float[] band, int[] koff, int taps, int ox, java.lang.foreign.MemorySegment wp, long wo, float[] bias, int bo,

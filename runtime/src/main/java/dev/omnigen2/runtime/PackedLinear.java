@@ -35,15 +35,23 @@ final class PackedLinear {
     /** X panels packed per parallel work item. */
     private static final int A_GROUP = 8;
 
-    /** Scratch for tiles cut by the edge of Y: up to 8 rows of up to 64 columns (two 1024-bit vectors). */
-    private static final ThreadLocal<MemorySegment> EDGE =
-            ThreadLocal.withInitial(() -> java.lang.foreign.Arena.ofAuto().allocate(4L * 8 * 64, 64));
-    /** Per thread: packed X of the calling thread's products, a weight panel, rows being transposed. */
-    private static final ThreadLocal<float[]> A_PANELS = ThreadLocal.withInitial(() -> new float[0]);
-    private static final ThreadLocal<int[]> PANEL_INTS = ThreadLocal.withInitial(() -> new int[0]);
-    private static final ThreadLocal<float[]> PANEL_FLOATS = ThreadLocal.withInitial(() -> new float[0]);
-    private static final ThreadLocal<int[]> INT_ROWS = ThreadLocal.withInitial(() -> new int[0]);
-    private static final ThreadLocal<float[]> FLOAT_ROWS = ThreadLocal.withInitial(() -> new float[0]);
+    /**
+     * A thread's buffers: the packed X of the products it calls (the pool's workers fill and read it during the
+     * call), the weight panel of its current task, the rows it is transposing, and a tile cut by the edge of Y (up
+     * to 8 rows of up to 64 columns, two 1024-bit vectors; native, because the vector loads and stores are only
+     * intrinsified for native or byte[] segments).
+     */
+    private static final class Scratch {
+        float[] a = new float[0], panelF = new float[0], rowsF = new float[0];
+        int[] panelI = new int[0], rowsI = new int[0];
+        final MemorySegment edge = java.lang.foreign.Arena.ofAuto().allocate(4L * 8 * 64, 64);
+
+        static float[] grow(float[] b, int n) { return b.length >= n ? b : new float[n]; }
+
+        static int[] grow(int[] b, int n) { return b.length >= n ? b : new int[n]; }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private PackedLinear() {}
 
@@ -68,7 +76,8 @@ final class PackedLinear {
         int blockRows = Math.min(m, blk.rowBlock());
         int panels = (n + nr - 1) / nr, panelMax = bf16 ? (kcMax + 1) / 2 * nr : kcMax * nr;
         // BF16 tiles step K in pairs: an odd pass gets a zero step in its X panels (its weights are zero too).
-        float[] a = growFloats(A_PANELS, (blockRows + mr - 1) / mr * mr * (kcMax + 1));
+        Scratch caller = SCRATCH.get();
+        float[] a = caller.a = Scratch.grow(caller.a, (blockRows + mr - 1) / mr * mr * (kcMax + 1));
         long ldc = 4L * n;
         for (int i0 = 0; i0 < m; i0 += blockRows) {
             int ms = Math.min(blockRows, m - i0), ib = i0;
@@ -82,8 +91,9 @@ final class PackedLinear {
                 });
                 Parallel.forEach(panels, p -> {
                     int j = p * nr, cols = Math.min(nr, n - j);
-                    int[] bI = bf16 ? growInts(PANEL_INTS, panelMax) : null;
-                    float[] bF = bf16 ? null : growFloats(PANEL_FLOATS, panelMax);
+                    Scratch sc = SCRATCH.get();
+                    int[] bI = bf16 ? (sc.panelI = Scratch.grow(sc.panelI, panelMax)) : null;
+                    float[] bF = bf16 ? null : (sc.panelF = Scratch.grow(sc.panelF, panelMax));
                     if (bf16) packBF16(kern, wt.data(), k, n, j, p0, kc, nr, bI);
                     else packFloat(wt, k, n, j, p0, kc, nr, bF);
                     for (int ir = 0; ir < ms; ir += mr) {
@@ -101,25 +111,11 @@ final class PackedLinear {
         }
     }
 
-    private static float[] growFloats(ThreadLocal<float[]> buffer, int size) {
-        float[] b = buffer.get();
-        if (b.length < size) buffer.set(b = new float[size]);
-        return b;
-    }
-
-    private static int[] growInts(ThreadLocal<int[]> buffer, int size) {
-        int[] b = buffer.get();
-        if (b.length < size) buffer.set(b = new int[size]);
-        return b;
-    }
-
     /** A tile cut by the edge of Y, computed whole into scratch and copied back in part (bF null for BF16 panels). */
     private static void edgeTile(LinearKernels kern, float[] a, int ao, float[] bF, int[] bI, int kc,
                                  MemorySegment y, long co, long ldc, int rows, int cols, int nr, boolean accumulate,
                                  float[] bias, int j) {
-        // Native scratch: the vector loads and stores are only intrinsified for native (or byte[]) segments, a
-        // float[] segment would fall back to Java code.
-        MemorySegment e = EDGE.get();
+        MemorySegment e = SCRATCH.get().edge;
         e.fill((byte) 0);
         if (accumulate)
             for (int r = 0; r < rows; r++) MemorySegment.copy(y, co + r * ldc, e, 4L * r * nr, 4L * cols);
@@ -134,7 +130,8 @@ final class PackedLinear {
      */
     private static void packA(MemorySegment x, int m, int k, int is, int q, int p0, int kc, int kcA, int mr, float[] a) {
         int stride = paddedStride(kc);
-        float[] rows = growFloats(FLOAT_ROWS, mr * stride);
+        Scratch sc = SCRATCH.get();
+        float[] rows = sc.rowsF = Scratch.grow(sc.rowsF, mr * stride);
         for (int r = 0; r < mr; r++) {
             int i = is + q * mr + r;
             if (i < m) MemorySegment.copy(x, Tensor.F32, 4L * ((long) i * k + p0), rows, r * stride, kc);
@@ -149,7 +146,8 @@ final class PackedLinear {
         MemorySegment w = wt.data();
         boolean f16 = wt.dtype() == DType.F16;
         int stride = paddedStride(kc);
-        float[] rows = growFloats(FLOAT_ROWS, nr * stride);
+        Scratch sc = SCRATCH.get();
+        float[] rows = sc.rowsF = Scratch.grow(sc.rowsF, nr * stride);
         for (int c = 0; c < nr; c++) {
             int at = c * stride;
             long from = (long) (j + c) * k + p0;
@@ -182,7 +180,8 @@ final class PackedLinear {
      */
     private static void packBF16(LinearKernels kern, MemorySegment w, int k, int n, int j, int p0, int kc, int nr, int[] dst) {
         int pairs = (kc + 1) / 2, whole = kc / 2, stride = paddedStride(pairs);
-        int[] rows = growInts(INT_ROWS, nr * stride);
+        Scratch sc = SCRATCH.get();
+        int[] rows = sc.rowsI = Scratch.grow(sc.rowsI, nr * stride);
         for (int c = 0; c < nr; c++) {
             int at = c * stride;
             if (j + c >= n) {

@@ -23,7 +23,8 @@ final class VectorOpKernels implements OpKernels {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** The high BF16 of an int widened to F32 by masking (the low one by a shift). */
     private static final int BF16_HIGH = 0xFFFF0000;
-    private static final boolean CONV8 = OpKernels.CONV_ROWS == 8;
+    /** Output channels of the conv tiles ({@link OpKernels#CONV_ROWS}, 6 or 8); channels 6 and 7 are compiled only for 8. */
+    private static final boolean CONV8 = CONV_ROWS == 8;
     /** Query rows of the attention tiles ({@link OpKernels#MR}, 6 or 8); rows 6 and 7 are compiled only for 8. */
     private static final boolean ATTN8 = MR == 8;
 
