@@ -24,18 +24,34 @@ interface OpKernels {
 
     // ---- attention (see FlashAttention) ----
 
-    /** S[r][0..width) = Q_r · K[t0 ..) for all rowsPad rows (q row-major [rowsPad][hd], K packed in 2-vector panels). */
-    void scores(float[] q, float[] kp, float[] s, int rowsPad, int hd, int t0, int width, int kt);
-
-    /** One online-softmax step over a score tile in log2 units (weights 2^(s − max) written back into s; per-row lane partial sums sum[r·lanes ..] and accumulators rescaled). */
-    void softmaxStep(float[] s, float[] o, float[] mx, float[] sum, int rows, int rowsPad, int width, int kt, int hdPad);
+    /**
+     * S[r][0..width) = Q_r · K[t0 ..) for rows r0 ≤ r &lt; r1, multiples of {@link #MR} (q row-major [rows][hd], K
+     * packed in 2-vector panels).
+     */
+    void scores(float[] q, float[] kp, float[] s, int r0, int r1, int hd, int t0, int width, int kt);
 
     /**
-     * O[r][·] += Σ_j P[r][j] · V[t0 + j][·]; V packed in panels along the head dimension: 2-vector panel d (d a
+     * One online-softmax step over rows r0 ≤ r &lt; r1 of a score tile in log2 units (weights 2^(s − max) written back
+     * into s; per-row lane partial sums sum[r·lanes ..] and accumulators rescaled); rows from {@code rows} on are
+     * padding and get zero weights.
+     */
+    void softmaxStep(float[] s, float[] o, float[] mx, float[] sum, int r0, int r1, int rows, int width, int kt, int hdPad);
+
+    /**
+     * O[r][·] += Σ_j P[r][j] · V[t0 + j][·] for rows r0 ≤ r &lt; r1 (multiples of {@link #MR}); V packed in panels along the head dimension: 2-vector panel d (d a
      * multiple of 2·lanes) holds key k at d·lkPad + k·2·lanes, a last 1-vector panel (hdPad an odd number of
      * vectors) holds key k at pairs·lkPad + k·lanes.
      */
-    void accumulate(float[] s, float[] vp, float[] o, int rowsPad, int width, int kt, int t0, int hdPad, int lkPad);
+    void accumulate(float[] s, float[] vp, float[] o, int r0, int r1, int width, int kt, int t0, int hdPad, int lkPad);
+
+    /**
+     * One V row (hd floats at byte offset off) into its place for key {@code key} in the layout of {@link #accumulate},
+     * zeros in the padding up to hdPad.
+     */
+    void packValueRow(java.lang.foreign.MemorySegment v, long off, int hd, int hdPad, float[] vp, int key, int lkPad);
+
+    /** dst[base + t·2·lanes + c] = src[t + c·stride] for c &lt; 2·lanes, t &lt; n: 2·lanes rows of K turned into a score panel. */
+    void transposeRows(float[] src, int stride, int n, float[] dst, int base);
 
     // ---- convolution (see ConvKernel) ----
 
@@ -112,4 +128,7 @@ interface OpKernels {
 
     /** dst[dOff/4 + i] = src[so + i] · c for i < n (F32; an attention row's output, normalised, written out). */
     void scaleInto(float[] src, int so, float c, java.lang.foreign.MemorySegment dst, long dOff, int n);
+
+    /** dst[dOff + i] = src[sOff/4 + i] · c for i < n (F32; attention's query rows, scaled, read in). */
+    void scaleFrom(java.lang.foreign.MemorySegment src, long sOff, float c, float[] dst, int dOff, int n);
 }

@@ -88,17 +88,19 @@ final class VecMath {
     /** ln 2^k / k!, k = 0..7: the Taylor series of 2^r = e^(r·ln 2); truncation error < 6e-9 for |r| ≤ 1/2. */
     private static final float[] EXP2_TAYLOR = {1f, 0.6931471805599453f, 0.2402265069591007f, 0.05550410866482158f,
             0.009618129107628477f, 0.0013333558146428443f, 1.5403530393381608e-4f, 1.525273380405984e-5f};
-    /** Below this 2^x leaves the normal range; the result is flushed to 0. */
-    static final float EXP2_LO = -126f;
+    /**
+     * Arguments are clamped here: n = −127 puts 0 in the exponent bits, so 2^x comes out as exactly 0 below −126.5
+     * (and for −∞) with no compare and blend.
+     */
+    static final float EXP2_LO = -127f;
 
     /**
      * 2^x for x ≤ 0 (scores minus their running max, in log2 units): x = n + r with n the nearest integer and r
-     * exact, 2^r by its degree-7 Taylor series, 2^n in the exponent bits; 0 below {@value #EXP2_LO} and for −∞.
+     * exact, 2^r by its degree-7 Taylor series, 2^n in the exponent bits; 0 below −126.5 and for −∞.
      * Callers guarantee x ≤ 0 (no overflow handling).
      */
     static FloatVector exp2NonPositive(FloatVector x) {
         var sp = x.species();
-        VectorMask<Float> under = x.lt(EXP2_LO);
         FloatVector xc = x.max(EXP2_LO);
         FloatVector t = xc.add(ROUND_MAGIC);
         FloatVector r = xc.sub(t.sub(ROUND_MAGIC));
@@ -111,12 +113,12 @@ final class VecMath {
         p = p.fma(r, FloatVector.broadcast(sp, EXP2_TAYLOR[0]));
         IntVector bits = (IntVector) t.reinterpretAsInts();
         FloatVector pow2 = (FloatVector) bits.add(127 - ROUND_MAGIC_BITS).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return p.mul(pow2).blend(0f, under);
+        return p.mul(pow2);
     }
 
     /** Scalar form of {@link #exp2NonPositive(FloatVector)}, same rounding. */
     static float exp2NonPositive(float x) {
-        if (x < EXP2_LO) return 0f;
+        x = Math.max(x, EXP2_LO);
         float t = x + ROUND_MAGIC;
         float r = x - (t - ROUND_MAGIC);
         float p = Math.fma(r, EXP2_TAYLOR[7], EXP2_TAYLOR[6]);

@@ -33,15 +33,16 @@ final class VectorOpKernels implements OpKernels {
     @Override
     public int lanes() { return VL; }
 
-    /** S[r][0..width) = Q_r · K[t0 ..), for all rowsPad rows, in MR × 2-vector register blocks. */
+    /** S[r][0..width) = Q_r · K[t0 ..), for rows r0 ≤ r &lt; r1, in MR × 2-vector register blocks. */
     @Override
-    public void scores(float[] q, float[] kp, float[] s, int rowsPad, int hd, int t0, int width, int kt) {
+    public void scores(float[] q, float[] kp, float[] s, int r0, int r1, int hd, int t0, int width, int kt) {
         int vl = VL, kw = 2 * VL;
-        for (int c = 0; c < rowsPad / MR; c++) {
-            int q0 = c * MR * hd, q1 = q0 + hd, q2 = q1 + hd, q3 = q2 + hd, q4 = q3 + hd, q5 = q4 + hd, q6 = q5 + hd,
-                    q7 = q6 + hd;
-            for (int j = 0; j < width; j += kw) {
-                int kb = (t0 + j) / kw * hd * kw;
+        // Panel-major: one K panel (hd × 2 vectors) stays in L1 while every row tile sweeps it.
+        for (int j = 0; j < width; j += kw) {
+            int kb = (t0 + j) / kw * hd * kw;
+            for (int c = r0 / MR; c < r1 / MR; c++) {
+                int q0 = c * MR * hd, q1 = q0 + hd, q2 = q1 + hd, q3 = q2 + hd, q4 = q3 + hd, q5 = q4 + hd, q6 = q5 + hd,
+                        q7 = q6 + hd;
                 FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00,
                         a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00,
                         a70 = a00, a71 = a00;
@@ -89,14 +90,14 @@ final class VectorOpKernels implements OpKernels {
      * key in this tile (and padding rows) get all-zero weights.
      */
     @Override
-    public void softmaxStep(float[] s, float[] o, float[] mx, float[] sum, int rows, int rowsPad, int width,
+    public void softmaxStep(float[] s, float[] o, float[] mx, float[] sum, int r0, int r1, int rows, int width,
                             int kt, int hdPad) {
         int vl = VL;
-        int r = 0;
+        int r = r0, real = Math.min(rows, r1);
         // Two rows at a time: each row's arithmetic is exactly the single-row step's, but the two independent
         // chains (max, reduction, exponentials, sum) interleave and hide each other's latency (one row alone is
         // latency-bound: 2.0 µs per 24 × 128 tile, a quarter of the tile's FMA time).
-        for (; r + 1 < rows; r += 2) {
+        for (; r + 1 < real; r += 2) {
             int so0 = r * kt, so1 = so0 + kt;
             FloatVector vmax0 = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY), vmax1 = vmax0;
             for (int j = 0; j < width; j += vl) {
@@ -123,7 +124,7 @@ final class VectorOpKernels implements OpKernels {
             rescale(o, mx, sum, r, now0, acc0, hdPad);
             rescale(o, mx, sum, r + 1, now1, acc1, hdPad);
         }
-        for (; r < rowsPad; r++) {
+        for (; r < r1; r++) {
             if (r >= rows) Arrays.fill(s, r * kt, r * kt + width, 0f);
             else softmaxRow(s, o, mx, sum, r, width, kt, hdPad);
         }
@@ -163,13 +164,35 @@ final class VectorOpKernels implements OpKernels {
         }
     }
 
-    /** O[r][·] += Σ_j P[r][j] · V[t0 + j][·], in MR-row × 2-vector register blocks along the head dimension. */
     @Override
-    public void accumulate(float[] s, float[] vp, float[] o, int rowsPad, int width, int kt, int t0, int hdPad, int lkPad) {
+    public void packValueRow(MemorySegment v, long off, int hd, int hdPad, float[] vp, int key, int lkPad) {
+        int pairs = hdPad / (2 * VL) * (2 * VL);
+        for (int d = 0; d < hdPad; d += VL) {
+            int at = d < pairs ? (d - d % (2 * VL)) * lkPad + key * 2 * VL + d % (2 * VL) : pairs * lkPad + key * VL;
+            FloatVector x = d + VL <= hd ? FloatVector.fromMemorySegment(F, v, off + 4L * d, LE)
+                    : FloatVector.fromMemorySegment(F, v, off + 4L * d, LE, F.indexInRange(d, hd));
+            x.intoArray(vp, at);
+        }
+    }
+
+    @Override
+    public void transposeRows(float[] src, int stride, int n, float[] dst, int base) {
+        // One gather per vector of the panel: lane c reads row c at the same step.
+        int[] rowStart = new int[2 * VL];
+        for (int c = 0; c < 2 * VL; c++) rowStart[c] = c * stride;
+        for (int t = 0, d = base; t < n; t++, d += 2 * VL) {
+            FloatVector.fromArray(F, src, t, rowStart, 0).intoArray(dst, d);
+            FloatVector.fromArray(F, src, t, rowStart, VL).intoArray(dst, d + VL);
+        }
+    }
+
+    /** O[r][·] += Σ_j P[r][j] · V[t0 + j][·] for rows r0 ≤ r &lt; r1, in MR-row × 2-vector register blocks along the head dimension. */
+    @Override
+    public void accumulate(float[] s, float[] vp, float[] o, int r0, int r1, int width, int kt, int t0, int hdPad, int lkPad) {
         int vl = VL;
         int pairs = hdPad / (2 * vl) * (2 * vl);
         for (int d = 0; d < pairs; d += 2 * vl) {
-            for (int c = 0; c < rowsPad / MR; c++) {
+            for (int c = r0 / MR; c < r1 / MR; c++) {
                 int sb = c * MR * kt, ob = c * MR * hdPad;
                 int o0 = ob + d;
                 FloatVector a00 = FloatVector.fromArray(F, o, o0), a01 = FloatVector.fromArray(F, o, o0 + vl);
@@ -218,7 +241,7 @@ final class VectorOpKernels implements OpKernels {
             }
         }
         for (int d = pairs; d < hdPad; d += vl) { // one vector left over (hdPad an odd number of vectors)
-            for (int c = 0; c < rowsPad / MR; c++) {
+            for (int c = r0 / MR; c < r1 / MR; c++) {
                 int sb = c * MR * kt, ob = c * MR * hdPad;
                 int o0 = ob + d;
                 FloatVector a0 = FloatVector.fromArray(F, o, o0), a1 = FloatVector.fromArray(F, o, o0 + hdPad),
@@ -570,6 +593,16 @@ final class VectorOpKernels implements OpKernels {
         if (i < n) {
             VectorMask<Float> m = F.indexInRange(i, n);
             FloatVector.fromArray(F, src, so + i, m).mul(c).intoMemorySegment(dst, dOff + 4L * i, LE, m);
+        }
+    }
+
+    @Override
+    public void scaleFrom(MemorySegment src, long sOff, float c, float[] dst, int dOff, int n) {
+        int i = 0;
+        for (; i + VL <= n; i += VL) FloatVector.fromMemorySegment(F, src, sOff + 4L * i, LE).mul(c).intoArray(dst, dOff + i);
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector.fromMemorySegment(F, src, sOff + 4L * i, LE, m).mul(c).intoArray(dst, dOff + i, m);
         }
     }
 }

@@ -54,6 +54,9 @@ class AttentionSweepTest {
         cs.add(new Case("causal + segments + padding", 50, 50, 6, 2, 12,
                 new Attention.Mask(true, 0, packedValid, new int[] {0, 17, 18, 50})));
         cs.add(new Case("no keys at all", 3, 0, 2, 1, 8, Attention.Mask.NONE));
+        // Longer than several score tiles: the running max rises from tile to tile and the accumulators rescale.
+        cs.add(new Case("keys over several score tiles", 30, 1300, 4, 2, 24, Attention.Mask.NONE));
+        cs.add(new Case("causal over several score tiles", 26, 1300, 3, 1, 16, Attention.Mask.causal(1274)));
         boolean[] cacheValid = new boolean[90];
         for (int j = 0; j < 90; j++) cacheValid[j] = j % 5 != 0;
         cs.add(new Case("few queries, padded cache, causal offset", 3, 90, 6, 2, 40,
@@ -109,6 +112,34 @@ class AttentionSweepTest {
                 }
             }
         }
+    }
+
+    @Test
+    void keyPanelTransposeAndQueryScalingMatchTheirDefinitions() {
+        Random r = new Random(5);
+        KernelCheck.forEachSpecies(sp -> {
+            if (Vectors.scalar()) return;
+            OpKernels kern = OpKernels.of(Vectors.floats());
+            int nr = 2 * kern.lanes();
+            for (int n : new int[] {1, 13, 128}) {
+                int stride = n + 16;
+                float[] src = new float[nr * stride];
+                for (int i = 0; i < src.length; i++) src[i] = (float) r.nextGaussian();
+                float[] dst = new float[3 + n * nr];
+                kern.transposeRows(src, stride, n, dst, 3);
+                for (int t = 0; t < n; t++)
+                    for (int c = 0; c < nr; c++)
+                        assertThat(dst[3 + t * nr + c]).as(sp + " n " + n + " step " + t + " row " + c).isEqualTo(src[t + c * stride]);
+            }
+            for (int n : new int[] {1, kern.lanes() - 1, kern.lanes(), 3 * kern.lanes() + 5}) {
+                Tensor x = random(r, n + 2);
+                float[] dst = new float[n + 4];
+                kern.scaleFrom(x.data(), 8, 0.37f, dst, 1, n);
+                for (int i = 0; i < n + 4; i++)
+                    assertThat(dst[i]).as(sp + " n " + n + " at " + i)
+                            .isEqualTo(i >= 1 && i <= n ? x.getFloat(i + 1) * 0.37f : 0f);
+            }
+        });
     }
 
     @Test

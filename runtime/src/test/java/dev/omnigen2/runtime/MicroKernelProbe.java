@@ -15,17 +15,17 @@ public final class MicroKernelProbe {
         for (int rep = 0; rep < 5; rep++) {
             long c0 = AttentionConvBench.cpu();
             int iters = 20000;
-            for (int i = 0; i < iters; i++) k.scores(qT, kp, s, rowsPad, hd, (i % 32) * kt, kt, kt);
+            for (int i = 0; i < iters; i++) k.scores(qT, kp, s, 0, rowsPad, hd, (i % 32) * kt, kt, kt);
             double sec = (AttentionConvBench.cpu() - c0) * 1e-9;
             System.out.printf("scores: %.1f GFLOP/cpu-s%n", 2.0 * rowsPad * kt * hd * iters / sec * 1e-9);
             c0 = AttentionConvBench.cpu();
-            for (int i = 0; i < iters; i++) k.accumulate(s, vp, o, rowsPad, kt, kt, (i % 32) * kt, hdPad, 4096 - 512);
+            for (int i = 0; i < iters; i++) k.accumulate(s, vp, o, 0, rowsPad, kt, kt, (i % 32) * kt, hdPad, 4096 - 512);
             sec = (AttentionConvBench.cpu() - c0) * 1e-9;
             System.out.printf("accumulate: %.1f GFLOP/cpu-s%n", 2.0 * rowsPad * kt * hdPad * iters / sec * 1e-9);
             c0 = AttentionConvBench.cpu();
             for (int i = 0; i < iters; i++) {
                 java.util.Arrays.fill(mx, 0f);
-                k.softmaxStep(s, o, mx, sum, rowsPad, rowsPad, kt, kt, hdPad);
+                k.softmaxStep(s, o, mx, sum, 0, rowsPad, rowsPad, kt, kt, hdPad);
             }
             sec = (AttentionConvBench.cpu() - c0) * 1e-9;
             System.out.printf("softmaxStep: %.2f us per tile (vs scores+accumulate %.2f us at 270 GFLOP/s)%n",
