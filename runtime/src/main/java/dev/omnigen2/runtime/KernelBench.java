@@ -79,11 +79,16 @@ public final class KernelBench {
         // Causal: Qwen2.5-VL-3B's text attention (16 query heads over 2 KV heads), as in the issue and bench/README.
         c.add(attention("attention", 16, 2, 1024, 128, true));
         int ch = 128, hw = 512;
-        c.add(new Case("conv2d", ch + "->" + ch + " 3x3 " + hw + "x" + hw, 2.0 * ch * ch * 9 * hw * hw,
-                4.0 * (2.0 * ch * hw * hw + ch * ch * 9), () -> {
-            Tensor x = filled(DType.F32, 3, ch, hw, hw), w = filled(DType.F32, 4, ch, ch, 3, 3), b = filled(DType.F32, 5, ch);
-            return () -> Conv2d.forward(x, w, b, 1, 1, 1, 1, 1);
-        }));
+        // BF16 weights first: the Flux VAE's convolutions run with them (the checkpoint is bf16); F32 for F32 files.
+        for (DType dt : new DType[] {DType.BF16, DType.F32})
+            c.add(new Case("conv2d", ch + "->" + ch + " 3x3 " + hw + "x" + hw + " " + dt.name().toLowerCase(java.util.Locale.ROOT),
+                    2.0 * ch * ch * 9 * hw * hw, 4.0 * 2.0 * ch * hw * hw + dt.byteSize() * (double) ch * ch * 9, () -> {
+                // Weights packed once and the output written in place, as the VAE runs it (a fresh 128 MiB output
+                // per call would time the allocator's page faults as much as the convolution).
+                Tensor x = filled(DType.F32, 3, ch, hw, hw), out = Tensor.zeros(ch, hw, hw);
+                Conv2d.Packed p = Conv2d.prepare(filled(dt, 4, ch, ch, 3, 3), filled(DType.F32, 5, ch));
+                return () -> Conv2d.forward(x, p, 1, 1, 1, 1, 1, out);
+            }));
         return c;
     }
 
