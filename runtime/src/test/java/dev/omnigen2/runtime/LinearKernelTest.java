@@ -140,8 +140,8 @@ class LinearKernelTest {
 
     @Test
     void packedPathCrossesEveryBlockBoundary() {
-        // Tiny blocks: several K passes (Y reloaded; 33 steps each, so odd BF16 pairs), several row blocks (the
-        // last one short), edge tiles everywhere; both register tiles (6 and 8 rows), bit-identical to each other and
+        // Tiny blocks: several K passes (Y reloaded; 33 steps each, so odd BF16 pairs), several row blocks (24 and
+        // 23 rows), edge tiles everywhere; both register tiles (6 and 8 rows), bit-identical to each other and
         // to one block of all rows.
         PackedLinear.Blocking tiny = new PackedLinear.Blocking(40, 20);
         PackedLinear.Blocking oneBlock = new PackedLinear.Blocking(40, 1000);
