@@ -142,7 +142,6 @@ final class FlashAttention {
         int lo = segLo;
         int hiFirst = causal ? (int) Math.min(segHi, off + i0 + 1) : segHi;
         int hiLast = causal ? (int) Math.min(segHi, off + i1) : segHi;
-        int vl = lanes;
         for (int t0 = lo / kw * kw; hiLast > lo && t0 < hiLast; t0 += kt) {
             int width = Math.min(kt, (hiLast - t0 + kw - 1) / kw * kw);
             boolean clean = t0 >= lo && t0 + width <= hiFirst && invalidBefore[t0 + width] == invalidBefore[t0];
@@ -151,8 +150,8 @@ final class FlashAttention {
             // a row tile stops at its last row's last key (rounded up to a vector for the softmax and P·V, to a
             // panel for the scores), and one that sees none of the tile skips it.
             for (int r0 = 0; r0 < rowsPad; ) {
-                int used = usedKeys(r0, rows, i0, g, causal, off, segHi, t0, width, vl), r1 = r0 + MR;
-                while (r1 < rowsPad && usedKeys(r1, rows, i0, g, causal, off, segHi, t0, width, vl) == used) r1 += MR;
+                int used = usedKeys(r0, rows, i0, g, causal, off, segHi, t0, width, lanes), r1 = r0 + MR;
+                while (r1 < rowsPad && usedKeys(r1, rows, i0, g, causal, off, segHi, t0, width, lanes) == used) r1 += MR;
                 if (used > 0) {
                     int scored = Math.min(width, (used + kw - 1) / kw * kw);
                     kern.scores(qT, kp, s, r0, r1, hd, t0, scored, kt);
@@ -189,10 +188,10 @@ final class FlashAttention {
      * rows see up to their last row's position.
      */
     private static int usedKeys(int r0, int rows, int i0, int g, boolean causal, long off, int segHi, int t0, int width,
-                                int vl) {
+                                int lanes) {
         int last = Math.min(rows, r0 + MR) - 1;
         int hi = causal ? (int) Math.min(segHi, off + i0 + last / g + 1) : segHi;
-        return Math.clamp((long) (hi - t0 + vl - 1) / vl * vl, 0, width);
+        return Math.clamp((long) (hi - t0 + lanes - 1) / lanes * lanes, 0, width);
     }
 
     /**
