@@ -38,9 +38,9 @@ interface OpKernels {
     void softmaxStep(float[] s, float[] o, float[] mx, float[] sum, int r0, int r1, int rows, int width, int kt, int hdPad);
 
     /**
-     * O[r][·] += Σ_j P[r][j] · V[t0 + j][·] for rows r0 ≤ r &lt; r1 (multiples of {@link #MR}); V packed in panels along the head dimension: 2-vector panel d (d a
-     * multiple of 2·lanes) holds key k at d·lkPad + k·2·lanes, a last 1-vector panel (hdPad an odd number of
-     * vectors) holds key k at pairs·lkPad + k·lanes.
+     * O[r][·] += Σ_j P[r][j] · V[t0 + j][·] for rows r0 ≤ r &lt; r1 (multiples of {@link #MR}); V packed in panels
+     * along the head dimension: 2-vector panel d (d a multiple of 2·lanes) holds key k at d·lkPad + k·2·lanes, a last
+     * 1-vector panel (hdPad an odd number of vectors) holds key k at pairs·lkPad + k·lanes.
      */
     void accumulate(float[] s, float[] vp, float[] o, int r0, int r1, int width, int kt, int t0, int hdPad, int lkPad);
 

@@ -27,9 +27,10 @@ final class PackedLinear {
      */
     static final int KC_MAX = Integer.getInteger("omnigen2.linear.kc", 2560);
     /**
-     * Rows of X per block, nominally ({@link #blockRows} evens them out). Every block packs the weights again (cheap: a gather transpose from memory into L2),
-     * and its packed X ([rows][kc] floats, 10 MB at 1024 × 2560) is swept once per weight panel, so it must stay in
-     * L3. Measured here, 2 threads, K=2048 N=11008: 1024-row blocks 510 GFLOP/s, 2048 rows 414.
+     * Rows of X per block, nominally ({@link #blockRows} evens the blocks out). Every block packs the weights again
+     * (a gather transpose from memory into L2), and its packed X ([rows][kc] floats, 10 MB at 1024 × 2560) is swept
+     * once per weight panel, so it must stay in L3. Measured here, 2 threads, K=2048 N=11008: 1024-row blocks 510
+     * GFLOP/s, 2048 rows 414.
      */
     static final int ROW_BLOCK = Integer.getInteger("omnigen2.linear.rowBlock", 1024);
     /** X panels packed per parallel work item. */
